@@ -1,0 +1,83 @@
+//! Command-line definitions and dispatch.
+
+mod data_cmds;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tradebot::{Interval, Symbol};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tradebot",
+    version,
+    about = "Low-latency trading engine: data import, replay, paper and live trading"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Import candle CSV (optionally gzip) into a store, with data-quality checks.
+    ///
+    /// FILE needs --symbol and --interval. A directory imports every
+    /// `SYMBOL-INTERVAL[-SUFFIX].csv[.gz]` in it, reading both from the name.
+    Import(data_cmds::ImportArgs),
+    /// Report a stored market's coverage, gaps, defects and outliers.
+    Inspect(data_cmds::InspectArgs),
+    /// Write a stored market back to CSV in the import format.
+    Export(data_cmds::ExportArgs),
+    /// Compare two stores of the same market bar by bar.
+    Reconcile(data_cmds::ReconcileArgs),
+}
+
+/// Why a command failed, and whose fault it was.
+pub struct Failure {
+    pub error: anyhow::Error,
+    pub bad_input: bool,
+}
+
+impl Failure {
+    fn input(error: impl Into<anyhow::Error>) -> Self {
+        Failure { error: error.into(), bad_input: true }
+    }
+}
+
+impl From<tradebot::ImportError> for Failure {
+    fn from(e: tradebot::ImportError) -> Self {
+        let bad_input = e.is_bad_input();
+        Failure { error: e.into(), bad_input }
+    }
+}
+
+impl From<tradebot::StoreError> for Failure {
+    fn from(e: tradebot::StoreError) -> Self {
+        tradebot::ImportError::from(e).into()
+    }
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    match cli.command {
+        Command::Import(a) => data_cmds::import(a),
+        Command::Inspect(a) => data_cmds::inspect(a),
+        Command::Export(a) => data_cmds::export(a),
+        Command::Reconcile(a) => data_cmds::reconcile(a),
+    }
+}
+
+/// The market a command addresses inside a store directory.
+#[derive(Debug, clap::Args)]
+struct MarketArgs {
+    /// Store directory.
+    #[arg(long)]
+    store: PathBuf,
+    /// Market symbol, e.g. ETH_BTC.
+    #[arg(long)]
+    symbol: Symbol,
+    /// Bar interval: 1m 3m 5m 15m 30m 1h 2h 4h 6h 12h 1d 1w 1M.
+    #[arg(long)]
+    interval: Interval,
+}
