@@ -130,8 +130,8 @@ impl Summary {
 /// A plain loop with one accumulator set was the fastest of the variants
 /// tried: LLVM already packs (open_time, open) and (close, volume) into SSE2
 /// registers (pxor/paddq) and keeps high/low in cmov chains, and on an
-/// L2-resident slice it ran at ~66 GB/s against ~50 GB/s for four
-/// independent accumulator sets (per-candle or per-field) and ~39 GB/s for
+/// L2-resident slice it ran at ~67 GiB/s against ~50 GiB/s for four
+/// independent accumulator sets (per-candle or per-field) and ~39 GiB/s for
 /// eight (which spill). On 480 MB all of them are bound by memory bandwidth.
 #[inline(never)]
 fn scan(candles: &[RawCandle]) -> Summary {

@@ -98,8 +98,7 @@ pub fn parse_decimal(text: &[u8]) -> Result<Decimal, DecimalError> {
         b'+' => (false, &s[1..]),
         _ => (false, s),
     };
-    let lower = body.to_ascii_lowercase();
-    if matches!(lower.as_slice(), b"nan" | b"inf" | b"infinity") {
+    if [&b"nan"[..], b"inf", b"infinity"].iter().any(|w| body.eq_ignore_ascii_case(w)) {
         return Err(DecimalError::NotFinite(owned()));
     }
 

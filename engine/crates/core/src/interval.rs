@@ -140,10 +140,15 @@ impl Interval {
         if self == Interval::W1 { WEEK_ANCHOR } else { 0 }
     }
 
+    /// `t - anchor` in i128: near `i64::MIN` the subtraction does not fit i64.
+    fn offset(self, t: Timestamp) -> i128 {
+        i128::from(t.as_nanos()) - i128::from(self.anchor())
+    }
+
     /// Whether `t` is a bar open time of this interval.
     pub fn is_aligned(self, t: Timestamp) -> bool {
         match self.fixed_nanos() {
-            Some(len) => (t.as_nanos() - self.anchor()).rem_euclid(len) == 0,
+            Some(len) => self.offset(t).rem_euclid(i128::from(len)) == 0,
             None => {
                 let dt = Offset::UTC.to_datetime(t.to_jiff());
                 dt.day() == 1 && dt.time() == jiff::civil::Time::midnight()
@@ -155,8 +160,11 @@ impl Interval {
     pub fn floor(self, t: Timestamp) -> Timestamp {
         match self.fixed_nanos() {
             Some(len) => {
-                let n = t.as_nanos() - self.anchor();
-                Timestamp::from_nanos(n - n.rem_euclid(len) + self.anchor())
+                let n = self.offset(t);
+                let floor = n - n.rem_euclid(i128::from(len)) + i128::from(self.anchor());
+                // The floor of a representable instant can fall below i64::MIN
+                // only for the first bar of the representable range.
+                Timestamp::from_nanos(i64::try_from(floor).unwrap_or(i64::MIN))
             }
             None => {
                 let dt = Offset::UTC.to_datetime(t.to_jiff());
@@ -186,7 +194,12 @@ impl Interval {
     /// The number of bars from aligned `a` to aligned `b` (`b - a` in bars).
     pub fn bars_between(self, a: Timestamp, b: Timestamp) -> i64 {
         match self.fixed_nanos() {
-            Some(len) => (b.as_nanos() - a.as_nanos()).div_euclid(len),
+            // i128: two instants more than ~292 years apart differ by more
+            // nanoseconds than i64 holds; the bar count itself always fits.
+            Some(len) => {
+                let d = (i128::from(b.as_nanos()) - i128::from(a.as_nanos())).div_euclid(i128::from(len));
+                i64::try_from(d).unwrap_or(if d < 0 { i64::MIN } else { i64::MAX })
+            }
             None => month_index(b) - month_index(a),
         }
     }
@@ -261,5 +274,25 @@ mod tests {
         assert_eq!(Interval::W1.floor(ts("2024-01-04T13:00:00Z")), ts("2024-01-01T00:00:00Z"));
         assert_eq!(Interval::Mo1.floor(ts("2024-02-29T13:00:00Z")), ts("2024-02-01T00:00:00Z"));
         assert_eq!(Interval::H4.bars_between(ts("2024-01-01T00:00:00Z"), ts("2024-01-02T00:00:00Z")), 6);
+    }
+
+    /// Found by reading the code behind the fuzz target: `t - anchor`
+    /// overflowed for weekly bars within 4 days of the earliest instant.
+    #[test]
+    fn regression_weekly_grid_near_the_earliest_instant_does_not_overflow() {
+        let t = Timestamp::from_secs(-9_223_372_036).unwrap();
+        assert!(!Interval::W1.is_aligned(t));
+        assert!(Interval::W1.floor(t) <= t);
+        assert!(!Interval::W1.is_aligned(Timestamp::MIN));
+        assert!(Interval::M1.floor(Timestamp::MIN) <= Timestamp::MIN);
+    }
+
+    /// Found the same way: bars ~570 years apart overflowed `b - a`.
+    #[test]
+    fn regression_bars_between_far_apart_instants_does_not_overflow() {
+        let (a, b) = (Timestamp::from_secs(-9_000_000_000).unwrap(), Timestamp::from_secs(9_000_000_000).unwrap());
+        assert_eq!(Interval::M1.bars_between(a, b), 300_000_000);
+        assert_eq!(Interval::M1.bars_between(b, a), -300_000_000);
+        assert_eq!(Interval::M1.bars_between(Timestamp::MIN, Timestamp::MAX), 307_445_734);
     }
 }

@@ -117,6 +117,9 @@ impl Timestamp {
     }
 
     fn parse_iso(s: &str) -> Result<Self, TimeError> {
+        if let Some(t) = parse_canonical_utc(s.as_bytes()) {
+            return Ok(t);
+        }
         let invalid = |reason: String| TimeError::Invalid { value: s.to_owned(), reason };
         let pieces = Pieces::parse(s).map_err(|e| invalid(e.to_string()))?;
         if pieces.time_zone_annotation().is_some() {
@@ -143,6 +146,49 @@ impl Timestamp {
     pub(crate) fn from_jiff(ts: jiff::Timestamp) -> Option<Self> {
         i64::try_from(ts.as_nanosecond()).ok().map(Timestamp)
     }
+}
+
+/// Fast path for the one form nearly every data file uses,
+/// `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (or with a space), so import keeps up
+/// with millions of rows per second; anything else, and anything this does
+/// not fully validate, goes to jiff's complete parser. A property test checks
+/// both agree.
+fn parse_canonical_utc(b: &[u8]) -> Option<Timestamp> {
+    if b.len() < 20 || b[b.len() - 1] != b'Z' || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    if b[10] != b'T' && b[10] != b' ' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        b[r].iter().try_fold(0i64, |a, &c| c.is_ascii_digit().then(|| a * 10 + i64::from(c - b'0')))
+    };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_len = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !(1..=12).contains(&mo) || d < 1 || d > month_len[(mo - 1) as usize] || h > 23 || mi > 59 || sec > 59 {
+        return None;
+    }
+    let mut nanos = 0i64;
+    let rest = &b[19..b.len() - 1];
+    if !rest.is_empty() {
+        let frac = rest.strip_prefix(b".")?;
+        if frac.is_empty() || frac.len() > 9 || !frac.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        nanos = frac.iter().fold(0i64, |a, &c| a * 10 + i64::from(c - b'0')) * 10i64.pow(9 - frac.len() as u32);
+    }
+    // Days since the epoch from a civil date (H. Hinnant's algorithm).
+    let yy = if mo <= 2 { y - 1 } else { y };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + h * 3600 + mi * 60 + sec;
+    secs.checked_mul(NANOS_PER_SEC)?.checked_add(nanos).map(Timestamp)
 }
 
 impl fmt::Display for Timestamp {
@@ -218,6 +264,32 @@ mod tests {
     }
 
     proptest! {
+        /// The fast path and jiff's parser agree on every canonical string,
+        /// including invalid dates (which the fast path must leave to jiff).
+        #[test]
+        fn canonical_fast_path_agrees_with_jiff(
+            y in 1678i64..2262, mo in 0i64..14, d in 0i64..33, h in 0i64..25, mi in 0i64..61, s in 0i64..61,
+            frac in prop::option::of(0u32..1_000_000_000), width in 1usize..10, space in any::<bool>(),
+        ) {
+            let sep = if space { ' ' } else { 'T' };
+            let mut text = format!("{y:04}-{mo:02}-{d:02}{sep}{h:02}:{mi:02}:{s:02}");
+            if let Some(f) = frac {
+                let digits = format!("{f:09}");
+                text.push('.');
+                text.push_str(&digits[..width]);
+            }
+            text.push('Z');
+            let fast = parse_canonical_utc(text.as_bytes());
+            let full = Pieces::parse(text.as_str()).ok().and_then(|p| {
+                let dt = p.date().to_datetime(p.time().unwrap_or_default());
+                Offset::UTC.to_timestamp(dt).ok()
+            }).and_then(|t| i64::try_from(t.as_nanosecond()).ok());
+            match fast {
+                Some(t) => prop_assert_eq!(Some(t.as_nanos()), full, "{}", text),
+                None => prop_assert!(full.is_none() || s == 60 || !(1..=12).contains(&mo), "fast path refused valid {}", text),
+            }
+        }
+
         #[test]
         fn display_parse_round_trip(n in -9_000_000_000_000_000_000i64..9_000_000_000_000_000_000i64) {
             let t = Timestamp::from_nanos(n);
