@@ -133,19 +133,20 @@ pub fn import_csv(input: &Path, store_dir: &Path, opts: &ImportOptions) -> Resul
         check_overlap(row, stored, meta, input)?;
     }
     report.already_present = fresh_from as u64;
-    let fresh = &parsed.rows[fresh_from..];
 
     let price = meta.price_scale.max(file_price);
     let qty = meta.qty_scale.max(file_qty);
-    let new_raw = to_raw(fresh, price, qty, input)?;
+    // Convert the whole file once: the quality report covers all its rows,
+    // and the rows to append are its tail.
+    let file_raw = to_raw(&parsed.rows, price, qty, input)?;
+    let new_raw = &file_raw[fresh_from..];
     report.price_decimals = price.decimals();
     report.volume_decimals = qty.decimals();
     report.appended = new_raw.len() as u64;
-    let file_raw = to_raw(&parsed.rows, price, qty, input)?;
     report.quality = QualityReport::compute(&file_raw, opts.interval, price, opts.quality);
 
     if price == meta.price_scale && qty == meta.qty_scale {
-        let appended = writer.append(&new_raw).and_then(|()| writer.commit());
+        let appended = writer.append(new_raw).and_then(|()| writer.commit());
         if let Err(e) = appended {
             // Best effort: put the file back to its last commit byte for byte.
             let _ = writer.rollback();
@@ -163,7 +164,7 @@ pub fn import_csv(input: &Path, store_dir: &Path, opts: &ImportOptions) -> Resul
                 ))
             })?);
         }
-        all.extend_from_slice(&new_raw);
+        all.extend_from_slice(new_raw);
         let new_meta = StoreMeta { price_scale: price, qty_scale: qty, ..meta };
         drop(existing);
         CandleWriter::replace(&path, new_meta, &all, opts.durability)?;
