@@ -87,7 +87,7 @@ fn header_and_argument_problems_are_refused() {
     let store = dir.path().join("s");
     for (text, want) in [
         ("", "in.csv:1: empty file"),
-        ("time,open,high,low,close,volume\n", "in.csv:1: unexpected column 'time'"),
+        ("bar,open,high,low,close,volume\n", "in.csv:1: unexpected column 'bar'"),
         ("timestamp,open,high,low,close\n", "in.csv:1: the header lacks column 'volume'"),
         ("timestamp,open,open,low,close,volume\n", "in.csv:1: column 'open' appears twice"),
         (HEADER, "in.csv:1: no candle rows after the header"),

@@ -1,6 +1,7 @@
 //! Command-line definitions and dispatch.
 
 mod data_cmds;
+mod replay_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +33,10 @@ enum Command {
     Export(data_cmds::ExportArgs),
     /// Compare two stores of the same market bar by bar.
     Reconcile(data_cmds::ReconcileArgs),
+    /// Backtest: replay recorded candles through the trading pipeline and
+    /// write metrics, trades, orders, equity, a decision log, latency and an
+    /// HTML report.
+    Replay(replay_cmd::ReplayArgs),
 }
 
 /// Why a command failed, and whose fault it was.
@@ -65,6 +70,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Inspect(a) => data_cmds::inspect(a),
         Command::Export(a) => data_cmds::export(a),
         Command::Reconcile(a) => data_cmds::reconcile(a),
+        Command::Replay(a) => replay_cmd::replay_cmd(a),
     }
 }
 

@@ -26,6 +26,7 @@ mod error;
 mod interval;
 mod symbol;
 mod time;
+mod trading;
 
 pub use candle::{Candle, RawCandle, SanityViolation};
 pub use decimal::{Decimal, Scale, format_mantissa, parse_decimal};
@@ -33,3 +34,7 @@ pub use error::{DecimalError, IntervalError, SymbolError, TimeError};
 pub use interval::Interval;
 pub use symbol::Symbol;
 pub use time::Timestamp;
+pub use trading::{
+    ClientOrderId, Fill, OcoGroup, OrderEvent, OrderKind, OrderPurpose, OrderReason, OrderRequest, OrderStatus, Side,
+    SymbolId,
+};

@@ -1,7 +1,8 @@
 //! Reading a candle CSV into validated rows, strictly or with safe repairs.
 //!
 //! Accepted: header `timestamp,open,high,low,close,volume` in any order and
-//! letter case, surrounding whitespace, a UTF-8 BOM, CRLF line ends, gzip
+//! letter case (the time column may also be called `date`, `datetime`,
+//! `time` or `open_time`), surrounding whitespace, a UTF-8 BOM, CRLF line ends, gzip
 //! compression (detected from the content, not the name). Timestamps as
 //! [`Timestamp::parse`] reads them; numbers as exact decimals.
 
@@ -187,7 +188,8 @@ fn map_header(header: &csv::ByteRecord, file: &Path, line: u64) -> Result<[usize
         let raw = if i == 0 { raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw) } else { raw };
         let name = String::from_utf8_lossy(raw).trim().to_ascii_lowercase();
         let slot = match name.as_str() {
-            "timestamp" => 0,
+            // Common names of the time column in exported candle files.
+            "timestamp" | "date" | "datetime" | "time" | "open_time" => 0,
             "open" => 1,
             "high" => 2,
             "low" => 3,
@@ -397,6 +399,11 @@ mod tests {
         assert!(read("", false).unwrap_err().contains("empty file"));
         assert!(read(H, false).unwrap_err().contains("no candle rows"));
         assert!(read("timestamp,open,high,low,close\n", false).unwrap_err().contains("lacks column 'volume'"));
+        for alias in ["Date", "datetime", "time", "open_time"] {
+            let text = format!("{alias},open,high,low,close,volume\n2018-01-10T04:50:00Z,1,1,1,1,1\n");
+            assert!(read(&text, false).is_ok(), "{alias} names the time column");
+        }
+        assert!(read("date,timestamp,open,high,low,close,volume\n", false).unwrap_err().contains("appears twice"));
         assert!(
             read("timestamp,open,high,low,close,volume,trades\n", false)
                 .unwrap_err()

@@ -1,0 +1,22 @@
+//! Streaming indicators: each one is updated with one bar at a time in O(1)
+//! and never looks at a later bar, so the value at bar `t` is exactly what a
+//! live engine would have computed at `t`'s close. Replay and live run this
+//! same code; there is no separate vectorised version to drift from it.
+//!
+//! This crate starts with what the engine spine needs (moving averages for
+//! the baseline strategies, ATR, swing extremes and return volatility for the
+//! risk engine); the feature set of the agents grows here.
+//!
+//! Every indicator returns `f64::NAN` until it has seen enough bars.
+
+mod atr;
+mod extrema;
+mod sma;
+mod spec;
+mod stdev;
+
+pub use atr::Atr;
+pub use extrema::{RollingMax, RollingMin};
+pub use sma::Sma;
+pub use spec::{FeatureSet, FeatureSpec, MAX_FEATURES};
+pub use stdev::ReturnStd;

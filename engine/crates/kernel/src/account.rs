@@ -1,0 +1,611 @@
+//! The account stage: sizing → risk → execution → portfolio, for one event.
+//!
+//! These four run in one lane, always, because each needs the account state
+//! the previous one just changed: the risk check of a decision must see the
+//! fills that happened at this bar's open, and the portfolio must see the
+//! fills the broker just made. Splitting them across threads would let risk
+//! approve against a stale position, the race real pre-trade risk systems are
+//! built to avoid. They are still timed as separate stages.
+//!
+//! Per bar, in this order:
+//! 1. **execution**: the broker matches working orders against the bar
+//!    (orders decided at earlier closes fill at this bar's open or within its
+//!    range); fills are booked in the engine's ledger, trade book, metrics
+//!    and risk engine; new positions get their protective orders;
+//! 2. **portfolio**: the ledger is marked at the close;
+//! 3. **sizing** and **risk**, if the strategy wants a different position:
+//!    exit orders for the current position, then an entry sized by the sizing
+//!    rule and cut by the risk engine; every decision is logged;
+//! 4. at the end of a time step: the risk engine's step (drawdown, daily
+//!    limits, trailing stops → amended stop orders, halts → flatten) and one
+//!    equity sample.
+
+use tradebot_analytics::{Metrics, MetricsAccumulator, MetricsConfig, MonthlyReturn};
+use tradebot_core::{
+    ClientOrderId, Fill, OcoGroup, OrderEvent, OrderKind, OrderPurpose, OrderReason, OrderRequest, OrderStatus, Side,
+    Symbol, SymbolId, Timestamp,
+};
+use tradebot_exec::SimBroker;
+use tradebot_portfolio::{Ledger, TradeBook};
+use tradebot_risk::{Proposal, Protection, RiskEngine, RiskEvent, RiskNote, SizingInput, StopInputs, TradeStats};
+use tradebot_strategy::Direction;
+
+use crate::KernelError;
+use crate::config::KernelConfig;
+use crate::event::{BarEvent, EventKind};
+use crate::record::{Alert, Decision, EquitySample, MAX_NOTES, Record, Verdict};
+use crate::telemetry::{Stage, Telemetry};
+use crate::upstream::FeatureLayout;
+
+/// Where the account stage's records go: the recorder in the same lane, or
+/// a ring to the recorder's lane.
+pub trait RecordSink {
+    fn record(&mut self, record: &Record);
+}
+
+/// Most orders the engine tracks at once (working orders of every symbol).
+const ORDER_CAPACITY: usize = 1024;
+/// Most broker events one call can produce before the stage drains them.
+const EVENT_CAPACITY: usize = 256;
+
+#[derive(Copy, Clone, Debug, Default)]
+struct Protective {
+    stop: Option<ClientOrderId>,
+    take_profit: Option<ClientOrderId>,
+    /// Levels of the current position (kept while entry fills add to it).
+    levels: Option<Protection>,
+    /// The position changed since the protective orders were placed.
+    stale: bool,
+}
+
+/// State of the account lane.
+#[derive(Debug)]
+pub struct AccountStage {
+    config: KernelConfig,
+    layout: FeatureLayout,
+    broker: SimBroker,
+    ledger: Ledger,
+    book: TradeBook,
+    risk: RiskEngine,
+    stats: TradeStats,
+    metrics: MetricsAccumulator,
+    /// Engine-side copies of the requests of working orders.
+    orders: Vec<OrderRequest>,
+    events: Vec<OrderEvent>,
+    protective: Vec<Protective>,
+    /// Last ATR / swing levels per symbol, for protective orders placed at fills.
+    stop_inputs: Vec<StopInputs>,
+    last_close: Vec<f64>,
+    last_time: Timestamp,
+    next_id: u64,
+    next_oco: u64,
+    lot_size: f64,
+    peak_equity: f64,
+    halted_flatten_done: bool,
+}
+
+impl AccountStage {
+    pub fn new(
+        config: &KernelConfig,
+        symbols: &[Symbol],
+        layout: FeatureLayout,
+        periods_per_year: f64,
+        expected_months: usize,
+    ) -> Result<Self, KernelError> {
+        let n = symbols.len();
+        let risk = RiskEngine::new(config.risk.clone(), symbols, config.initial_equity)
+            .map_err(|e| KernelError::Invalid(e.to_string()))?;
+        let metrics_config = MetricsConfig {
+            risk_free_rate: config.metrics.risk_free_rate,
+            periods_per_year,
+            psr_benchmark_sharpe: config.metrics.psr_benchmark_sharpe,
+        };
+        metrics_config.validate().map_err(|e| KernelError::Invalid(e.to_string()))?;
+        Ok(AccountStage {
+            broker: SimBroker::new(config.broker, n, config.initial_equity)
+                .map_err(|e| KernelError::Invalid(e.to_string()))?,
+            ledger: Ledger::new(config.initial_equity, n),
+            book: TradeBook::new(n),
+            risk,
+            stats: TradeStats::new(),
+            metrics: MetricsAccumulator::new(metrics_config, config.initial_equity, expected_months),
+            orders: Vec::with_capacity(ORDER_CAPACITY),
+            events: Vec::with_capacity(EVENT_CAPACITY),
+            protective: vec![Protective::default(); n],
+            stop_inputs: vec![StopInputs::default(); n],
+            last_close: vec![f64::NAN; n],
+            last_time: Timestamp::MIN,
+            next_id: 1,
+            next_oco: 1,
+            lot_size: config.broker.lot_size,
+            peak_equity: config.initial_equity,
+            halted_flatten_done: false,
+            layout,
+            config: config.clone(),
+        })
+    }
+
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    pub fn metrics(&self) -> Metrics {
+        self.metrics.metrics()
+    }
+
+    pub fn monthly_returns(&self) -> &[MonthlyReturn] {
+        self.metrics.monthly_returns()
+    }
+
+    pub fn risk(&self) -> &RiskEngine {
+        &self.risk
+    }
+
+    /// Processes one event; `t0` is when the event entered this lane (0 when
+    /// the event is not timed).
+    #[inline]
+    pub fn process(&mut self, ev: &BarEvent, tel: &mut Telemetry, t0: u64, sink: &mut impl RecordSink) {
+        match ev.kind {
+            EventKind::Bar => self.on_bar(ev, tel, t0, sink),
+            EventKind::Kill => self.kill(ev.time, sink),
+            EventKind::End => self.finish(sink),
+        }
+    }
+
+    fn on_bar(&mut self, ev: &BarEvent, tel: &mut Telemetry, t0: u64, sink: &mut impl RecordSink) {
+        let sym = ev.symbol;
+        let i = sym.index();
+        let f = &ev.features;
+        self.last_time = ev.time;
+        self.stop_inputs[i] = StopInputs {
+            atr: f[self.layout.atr],
+            swing_low: f[self.layout.swing_low],
+            swing_high: f[self.layout.swing_high],
+        };
+
+        // 1. Execution.
+        let atr = f[self.layout.atr];
+        let buf = &mut self.events;
+        if self.broker.on_bar(sym, &ev.bar, atr, &mut |e| buf.push(*e)).is_err() {
+            // Bars come from validated stores; a bar the broker refuses is
+            // still never skipped silently.
+            sink.record(&Record::Alert { time: ev.time, alert: Alert::InvalidBar });
+        }
+        self.drain_events(ev.bar.open_time, sink);
+        self.refresh_protection(sym, ev.time, sink);
+        let mut t = if t0 != 0 { tel.lap(Stage::Execution, t0) } else { 0 };
+
+        // 2. Portfolio: mark to the close.
+        self.ledger.mark(sym, ev.bar.close);
+        self.last_close[i] = ev.bar.close;
+        self.risk.on_bar(sym, &ev.bar);
+        if t != 0 {
+            t = tel.lap(Stage::Portfolio, t);
+        }
+
+        // 3. Sizing and risk.
+        if let Some(target) = ev.signal.target {
+            self.decide(ev, target, tel, &mut t, sink);
+        }
+
+        // 4. End of the time step.
+        if ev.last_in_step {
+            let t4 = if t != 0 { tel.now() } else { 0 };
+            self.end_of_step(ev.time, sink);
+            if t4 != 0 {
+                tel.lap(Stage::Portfolio, t4);
+            }
+        }
+    }
+
+    fn next_order_id(&mut self) -> ClientOrderId {
+        let id = ClientOrderId(self.next_id);
+        self.next_id += 1;
+        id
+    }
+
+    fn submit(&mut self, req: OrderRequest, sink: &mut impl RecordSink) {
+        if self.orders.len() < ORDER_CAPACITY {
+            self.orders.push(req);
+        }
+        let buf = &mut self.events;
+        self.broker.submit(req, &mut |e| buf.push(*e));
+        self.drain_events(req.created, sink);
+    }
+
+    fn cancel(&mut self, id: ClientOrderId, now: Timestamp, sink: &mut impl RecordSink) {
+        let buf = &mut self.events;
+        self.broker.cancel(id, now, &mut |e| buf.push(*e));
+        self.drain_events(now, sink);
+    }
+
+    fn request_of(&self, id: ClientOrderId) -> Option<OrderRequest> {
+        self.orders.iter().find(|o| o.id == id).copied()
+    }
+
+    /// Books every event the broker produced: fills into the ledger, trade
+    /// book, metrics and risk; records for the recorder.
+    fn drain_events(&mut self, _now: Timestamp, sink: &mut impl RecordSink) {
+        let mut k = 0;
+        while k < self.events.len() {
+            let e = self.events[k];
+            k += 1;
+            let Some(request) = self.request_of(e.order) else { continue };
+            sink.record(&Record::Order { request, event: e });
+            if let Some(fill) = e.fill {
+                self.book_fill(&fill, sink);
+            }
+            if e.status == OrderStatus::Rejected {
+                sink.record(&Record::Alert { time: e.time, alert: Alert::OrderRejected });
+            }
+            if e.status.is_terminal() {
+                self.forget_order(e.order);
+            }
+        }
+        self.events.clear();
+    }
+
+    fn forget_order(&mut self, id: ClientOrderId) {
+        if let Some(pos) = self.orders.iter().position(|o| o.id == id) {
+            self.orders.swap_remove(pos);
+        }
+        for p in &mut self.protective {
+            if p.stop == Some(id) {
+                p.stop = None;
+            }
+            if p.take_profit == Some(id) {
+                p.take_profit = None;
+            }
+        }
+    }
+
+    fn book_fill(&mut self, fill: &Fill, sink: &mut impl RecordSink) {
+        let i = fill.symbol.index();
+        let effect = self.ledger.apply(fill);
+        self.metrics.on_fill_notional(fill.quantity * fill.price, fill.fee);
+        if let Some(trade) = self.book.on_fill(fill, &effect) {
+            self.metrics.on_trade(&trade);
+            self.stats.record(trade.pnl);
+            sink.record(&Record::Trade(trade));
+        }
+        let inputs = self.stop_inputs[i];
+        let protection = self.risk.on_fill(fill, &effect, &inputs);
+        let p = &mut self.protective[i];
+        if effect.after == 0.0 {
+            p.levels = None;
+            p.stale = true;
+        } else if let Some(levels) = protection {
+            p.levels = Some(levels);
+            p.stale = true;
+        } else if effect.opened > 0.0 || effect.closed > 0.0 {
+            // Added to or partly closed: the protective orders must cover the new size.
+            p.stale = true;
+        }
+    }
+
+    /// Makes the protective orders of `sym` match its position: cancels them
+    /// when flat, (re)places a stop and a take-profit (one-cancels-other,
+    /// reduce-only) for the whole position otherwise. Runs only when the
+    /// position changed and no entry order of the symbol is still working.
+    fn refresh_protection(&mut self, sym: SymbolId, now: Timestamp, sink: &mut impl RecordSink) {
+        let i = sym.index();
+        if !self.protective[i].stale {
+            return;
+        }
+        let entry_working = self.orders.iter().any(|o| o.symbol == sym && o.purpose == OrderPurpose::Entry);
+        if entry_working {
+            return;
+        }
+        self.protective[i].stale = false;
+        for id in [self.protective[i].stop, self.protective[i].take_profit].into_iter().flatten() {
+            self.cancel(id, now, sink);
+        }
+        let qty = self.ledger.position(sym).quantity;
+        let Some(levels) = self.protective[i].levels else { return };
+        if qty == 0.0 {
+            return;
+        }
+        let side = if qty > 0.0 { Side::Sell } else { Side::Buy };
+        let oco = OcoGroup(self.next_oco);
+        self.next_oco += 1;
+        // The trailing stop may have moved since entry: use the risk engine's current level.
+        let stop = self.risk.stop(sym).or(levels.stop);
+        if let Some(stop) = stop {
+            let id = self.next_order_id();
+            self.protective[i].stop = Some(id);
+            let req = self.protective_request(id, sym, side, qty.abs(), OrderKind::Stop { stop }, oco, now);
+            self.submit(req, sink);
+        }
+        if let Some(limit) = levels.take_profit {
+            let id = self.next_order_id();
+            self.protective[i].take_profit = Some(id);
+            let req = self.protective_request(id, sym, side, qty.abs(), OrderKind::Limit { limit }, oco, now);
+            self.submit(req, sink);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn protective_request(
+        &self,
+        id: ClientOrderId,
+        symbol: SymbolId,
+        side: Side,
+        quantity: f64,
+        kind: OrderKind,
+        oco: OcoGroup,
+        created: Timestamp,
+    ) -> OrderRequest {
+        let purpose =
+            if matches!(kind, OrderKind::Stop { .. }) { OrderPurpose::StopLoss } else { OrderPurpose::TakeProfit };
+        OrderRequest { id, symbol, side, quantity, kind, reduce_only: true, oco, purpose, created }
+    }
+
+    fn decide(
+        &mut self,
+        ev: &BarEvent,
+        target: Direction,
+        tel: &mut Telemetry,
+        t: &mut u64,
+        sink: &mut impl RecordSink,
+    ) {
+        let sym = ev.symbol;
+        let i = sym.index();
+        let now = ev.time;
+        let close = ev.bar.close;
+        let f = &ev.features;
+        let position = self.ledger.position(sym).quantity;
+
+        // A new decision replaces any signal order of this symbol still working.
+        let mut k = 0;
+        while k < self.orders.len() {
+            let o = self.orders[k];
+            if o.symbol == sym && matches!(o.purpose, OrderPurpose::Entry | OrderPurpose::Exit) {
+                self.cancel(o.id, now, sink);
+            } else {
+                k += 1;
+            }
+        }
+
+        let mut decision = Decision {
+            time: now,
+            symbol: sym,
+            close,
+            inputs: [f64::NAN; 4],
+            n_inputs: self.layout.strategy.min(4) as u8,
+            atr: f[self.layout.atr],
+            volatility: f[self.layout.volatility],
+            target,
+            confidence: ev.signal.confidence,
+            equity: self.ledger.equity(),
+            position_before: position,
+            exit_quantity: 0.0,
+            sized_quantity: 0.0,
+            approved_quantity: 0.0,
+            stop: f64::NAN,
+            take_profit: f64::NAN,
+            verdict: Verdict::NoChange,
+            notes: [None; MAX_NOTES],
+        };
+        decision.inputs[..decision.n_inputs as usize].copy_from_slice(&f[..decision.n_inputs as usize]);
+
+        let entry_side = match target {
+            Direction::Long => Some(Side::Buy),
+            Direction::Short => Some(Side::Sell),
+            Direction::Flat => None,
+        };
+        let already = match target {
+            Direction::Long => position > 0.0,
+            Direction::Short => position < 0.0,
+            Direction::Flat => position == 0.0,
+        };
+        if already {
+            if *t != 0 {
+                *t = tel.lap(Stage::Sizing, *t);
+            }
+            sink.record(&Record::Decision(decision));
+            return;
+        }
+
+        // Exit first: the current position is the opposite of the target (or
+        // the target is flat). Exits are never blocked by risk limits.
+        let commission = self.config.broker.commission.fraction;
+        let mut equity_after_exit = decision.equity;
+        if position != 0.0 {
+            let id = self.next_order_id();
+            let req = OrderRequest {
+                id,
+                symbol: sym,
+                side: if position > 0.0 { Side::Sell } else { Side::Buy },
+                quantity: position.abs(),
+                kind: OrderKind::Market,
+                reduce_only: true,
+                oco: OcoGroup::NONE,
+                purpose: OrderPurpose::Exit,
+                created: now,
+            };
+            decision.exit_quantity = position.abs();
+            equity_after_exit -= position.abs() * close * commission;
+            self.submit(req, sink);
+            decision.verdict = Verdict::ExitOnly;
+        }
+
+        let Some(side) = entry_side else {
+            if *t != 0 {
+                *t = tel.lap(Stage::Sizing, *t);
+            }
+            sink.record(&Record::Decision(decision));
+            return;
+        };
+
+        // Sizing.
+        let protection = self.risk.protective_levels(side, close, &self.stop_inputs[i]);
+        let quantity = tradebot_risk::size(
+            &self.config.sizing,
+            &SizingInput {
+                equity: equity_after_exit,
+                price: close,
+                stop: protection.stop,
+                volatility: f[self.layout.volatility],
+                stats: &self.stats,
+                lot_size: self.lot_size,
+                commission_fraction: commission,
+            },
+        );
+        decision.sized_quantity = quantity;
+        decision.stop = protection.stop.unwrap_or(f64::NAN);
+        decision.take_profit = protection.take_profit.unwrap_or(f64::NAN);
+        if *t != 0 {
+            *t = tel.lap(Stage::Sizing, *t);
+        }
+
+        // Risk.
+        let proposal = Proposal {
+            symbol: sym,
+            side,
+            quantity,
+            price: close,
+            stop: protection.stop,
+            lot_size: self.lot_size,
+            flat_first: position != 0.0,
+        };
+        let mut n_notes = 0;
+        let notes = &mut decision.notes;
+        let allowed = self.risk.check(&proposal, &self.ledger, &mut |note: RiskNote| {
+            if n_notes < MAX_NOTES {
+                notes[n_notes] = Some(note);
+                n_notes += 1;
+            }
+        });
+        decision.approved_quantity = allowed;
+        decision.verdict = if allowed <= 0.0 {
+            Verdict::Refused
+        } else if n_notes > 0 || allowed < quantity {
+            Verdict::Reduced
+        } else {
+            Verdict::Approved
+        };
+        if allowed > 0.0 {
+            let id = self.next_order_id();
+            let req = OrderRequest {
+                id,
+                symbol: sym,
+                side,
+                quantity: allowed,
+                kind: OrderKind::Market,
+                reduce_only: false,
+                oco: OcoGroup::NONE,
+                purpose: OrderPurpose::Entry,
+                created: now,
+            };
+            self.submit(req, sink);
+        }
+        if *t != 0 {
+            *t = tel.lap(Stage::Risk, *t);
+        }
+        sink.record(&Record::Decision(decision));
+    }
+
+    fn end_of_step(&mut self, now: Timestamp, sink: &mut impl RecordSink) {
+        let mut flatten = false;
+        let mut k = 0usize;
+        let mut moved: [(SymbolId, f64); 32] = [(SymbolId(0), 0.0); 32];
+        let mut n_moved = 0usize;
+        self.risk.end_of_step(now, &self.ledger, &mut |e: RiskEvent| {
+            match e {
+                RiskEvent::FlattenRequested => flatten = true,
+                RiskEvent::StopMoved { symbol, to, .. } if n_moved < moved.len() => {
+                    moved[n_moved] = (symbol, to);
+                    n_moved += 1;
+                }
+                _ => {}
+            }
+            if !matches!(e, RiskEvent::StopMoved { .. }) {
+                sink.record(&Record::Alert { time: now, alert: Alert::Risk(e) });
+                k += 1;
+            }
+        });
+        for &(symbol, to) in &moved[..n_moved] {
+            if let Some(id) = self.protective[symbol.index()].stop {
+                // A stop that already filled or was cancelled has nothing to amend.
+                let _ = self.broker.amend_stop(id, to);
+            }
+        }
+        if flatten && !self.halted_flatten_done {
+            self.flatten(now, sink);
+        }
+
+        let equity = self.ledger.equity();
+        self.peak_equity = self.peak_equity.max(equity);
+        let open_positions = self.ledger.positions().iter().filter(|p| !p.is_flat()).count();
+        self.metrics.on_step(now, equity, open_positions > 0);
+        sink.record(&Record::Equity(EquitySample {
+            time: now,
+            equity,
+            cash: self.ledger.cash(),
+            gross_exposure: self.ledger.gross_exposure(),
+            drawdown: if self.peak_equity > 0.0 { 1.0 - equity / self.peak_equity } else { 0.0 },
+            open_positions: u16::try_from(open_positions).unwrap_or(u16::MAX),
+        }));
+    }
+
+    /// Cancels every working order and sends market orders closing every
+    /// position (kill switch, or a halt configured to flatten).
+    fn flatten(&mut self, now: Timestamp, sink: &mut impl RecordSink) {
+        self.halted_flatten_done = true;
+        let buf = &mut self.events;
+        self.broker.cancel_all(None, now, OrderReason::Requested, &mut |e| buf.push(*e));
+        self.drain_events(now, sink);
+        for i in 0..self.ledger.positions().len() {
+            let qty = self.ledger.positions()[i].quantity;
+            if qty == 0.0 {
+                continue;
+            }
+            let sym = SymbolId(i as u16);
+            self.protective[i] = Protective::default();
+            let id = self.next_order_id();
+            let req = OrderRequest {
+                id,
+                symbol: sym,
+                side: if qty > 0.0 { Side::Sell } else { Side::Buy },
+                quantity: qty.abs(),
+                kind: OrderKind::Market,
+                reduce_only: true,
+                oco: OcoGroup::NONE,
+                purpose: OrderPurpose::Flatten,
+                created: now,
+            };
+            self.submit(req, sink);
+        }
+    }
+
+    fn kill(&mut self, now: Timestamp, sink: &mut impl RecordSink) {
+        sink.record(&Record::Alert { time: now, alert: Alert::KillSwitch });
+        let mut events: [Option<RiskEvent>; 4] = [None; 4];
+        let mut n = 0;
+        self.risk.kill(now, &mut |e| {
+            if n < events.len() {
+                events[n] = Some(e);
+                n += 1;
+            }
+        });
+        for e in events.into_iter().flatten() {
+            sink.record(&Record::Alert { time: now, alert: Alert::Risk(e) });
+        }
+        self.flatten(now, sink);
+    }
+
+    fn finish(&mut self, sink: &mut impl RecordSink) {
+        let now = self.last_time;
+        let buf = &mut self.events;
+        self.broker.cancel_all(None, now, OrderReason::EndOfData, &mut |e| buf.push(*e));
+        self.drain_events(now, sink);
+        sink.record(&Record::End);
+    }
+
+    /// Trades still open at the end, valued at the last close.
+    pub fn open_trades(&self) -> Vec<tradebot_portfolio::TradeRecord> {
+        (0..self.last_close.len())
+            .filter_map(|i| self.book.open_trade(SymbolId(i as u16), self.last_close[i], self.last_time))
+            .collect()
+    }
+}

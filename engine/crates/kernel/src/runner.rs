@@ -1,0 +1,415 @@
+//! Runs a pipeline over a replay source, fused or in pinned lanes.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use tradebot_analytics::{Metrics, MonthlyReturn};
+use tradebot_core::{Symbol, Timestamp};
+use tradebot_portfolio::TradeRecord;
+use tradebot_risk::HaltReason;
+
+use crate::KernelError;
+use crate::account::{AccountStage, RecordSink};
+use crate::config::{KernelConfig, PipelineMode};
+use crate::event::{BarEvent, EventKind};
+use crate::record::Record;
+use crate::recorder::{Recorded, Recorder, RecorderOutputs};
+use crate::ring::{Consumer, Producer, RingStats, ring};
+use crate::source::{Feed, ReplaySource};
+use crate::telemetry::{Mono, Stage, StageLatency, Telemetry};
+use crate::upstream::{FeatureLayout, FeatureStage, RiskFeatureParams, SignalStage};
+
+/// What to replay.
+#[derive(Debug)]
+pub struct RunInput<'a> {
+    /// Every instrument's (and timeframe's) candles.
+    pub feeds: Vec<Feed<'a>>,
+    /// The symbol table: `SymbolId(i)` is `symbols[i]`.
+    pub symbols: Vec<Symbol>,
+    pub config: KernelConfig,
+    /// Annualisation factor of the metrics (from the interval and calendar).
+    pub periods_per_year: f64,
+    /// Updated with the number of events delivered so far (every 4096), for
+    /// a progress bar on another thread.
+    pub progress: Option<Arc<AtomicU64>>,
+}
+
+/// Everything a run produced besides the files the recorder wrote.
+#[derive(Debug)]
+pub struct RunOutput {
+    pub strategy: String,
+    pub metrics: Metrics,
+    pub monthly_returns: Vec<MonthlyReturn>,
+    pub recorded: Recorded,
+    /// Positions still open at the end, valued at the last close.
+    pub open_trades: Vec<TradeRecord>,
+    pub halted: Option<HaltReason>,
+    pub latency: Vec<StageLatency>,
+    /// Backpressure counters of each ring, in lane order.
+    pub rings: Vec<RingStats>,
+    /// The stage groups that ran on each thread.
+    pub lanes: LanePlan,
+    /// Events the source delivered (bars, commands and the final end).
+    pub events: u64,
+}
+
+/// The stage groups of the pipeline, in order.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Group {
+    Source,
+    Features,
+    Signal,
+    Account,
+    Recorder,
+}
+
+const GROUPS: [Group; 5] = [Group::Source, Group::Features, Group::Signal, Group::Account, Group::Recorder];
+
+/// Which stage groups share a thread: `lanes[i]` is the number of groups in
+/// lane `i` (they sum to 5, in pipeline order).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LanePlan {
+    pub lanes: Vec<usize>,
+}
+
+impl LanePlan {
+    /// Stage names of each lane, for reports.
+    pub fn describe(&self) -> Vec<Vec<&'static str>> {
+        let names = |g: &Group| match g {
+            Group::Source => "source",
+            Group::Features => "features",
+            Group::Signal => "signal",
+            Group::Account => "sizing+risk+execution+portfolio",
+            Group::Recorder => "recorder",
+        };
+        let mut at = 0;
+        self.lanes
+            .iter()
+            .map(|&n| {
+                let lane = GROUPS[at..at + n].iter().map(names).collect();
+                at += n;
+                lane
+            })
+            .collect()
+    }
+}
+
+/// Lays the five stage groups out on `threads` lanes (1 to 5). Fewer threads
+/// fuse neighbours, keeping the account stages and recorder together first
+/// and the source with the features next, since those pairs pass the most
+/// data per unit of work.
+pub fn plan_lanes(threads: usize) -> LanePlan {
+    let lanes = match threads {
+        0 | 1 => vec![5],
+        2 => vec![3, 2],
+        3 => vec![2, 1, 2],
+        4 => vec![1, 1, 1, 2],
+        _ => vec![1, 1, 1, 1, 1],
+    };
+    LanePlan { lanes }
+}
+
+fn expected_months(feeds: &[Feed<'_>]) -> usize {
+    let first = feeds.iter().filter_map(|f| f.candles.first()).map(|c| c.open_time).min();
+    let last = feeds.iter().filter_map(|f| f.candles.last()).map(|c| c.open_time).max();
+    match (first, last) {
+        (Some(a), Some(b)) => usize::try_from((b.saturating_sub(a)) / (28 * 86_400 * 1_000_000_000)).unwrap_or(0) + 2,
+        _ => 1,
+    }
+}
+
+struct Built<'a> {
+    source: ReplaySource<'a>,
+    features: FeatureStage,
+    signal: SignalStage,
+    account: AccountStage,
+    recorder: Recorder,
+}
+
+fn build<'a>(input: &RunInput<'a>, outputs: RecorderOutputs) -> Result<Built<'a>, KernelError> {
+    let config = &input.config;
+    config.validate()?;
+    let n = input.symbols.len();
+    if input.feeds.iter().all(|f| f.candles.is_empty()) {
+        return Err(KernelError::NoData);
+    }
+    let requested = SignalStage::requested_features(&config.strategy);
+    let risk_params = RiskFeatureParams {
+        atr_period: 14,
+        swing_lookback: config.risk.stop_loss.swing_lookback().unwrap_or(20),
+        volatility_window: 20,
+    };
+    let (specs, layout): (_, FeatureLayout) = FeatureLayout::build(&requested, risk_params)?;
+    let mut source = ReplaySource::new(&input.feeds, config.kill_switch_at);
+    source.set_progress(input.progress.clone());
+    let steps = source.len();
+    Ok(Built {
+        features: FeatureStage::new(n, &specs)?,
+        signal: SignalStage::new(n, &config.strategy, layout),
+        account: AccountStage::new(
+            config,
+            &input.symbols,
+            layout,
+            input.periods_per_year,
+            expected_months(&input.feeds),
+        )?,
+        recorder: Recorder::new(input.symbols.clone(), outputs, steps),
+        source,
+    })
+}
+
+/// Replays `input` through the pipeline, writing the recorder's outputs.
+pub fn run(input: RunInput<'_>, outputs: RecorderOutputs) -> Result<RunOutput, KernelError> {
+    let built = build(&input, outputs)?;
+    let pipeline = input.config.pipeline;
+    let threads = match pipeline.mode {
+        PipelineMode::Fused => 1,
+        PipelineMode::Pipelined => {
+            let cores = core_affinity::get_core_ids().map_or(1, |c| c.len());
+            if pipeline.threads == 0 { cores } else { pipeline.threads }
+        }
+    };
+    let plan = plan_lanes(threads);
+    let mono = Mono::new();
+    let strategy = built.signal.strategy_name().to_owned();
+    let (account, recorder, tel, rings, events) = if plan.lanes.len() == 1 {
+        run_fused(built, pipeline.latency_sample_every, mono)
+    } else {
+        run_lanes(built, &plan, &input.config, mono)?
+    };
+    Ok(RunOutput {
+        strategy,
+        metrics: account.metrics(),
+        monthly_returns: account.monthly_returns().to_vec(),
+        open_trades: account.open_trades(),
+        halted: account.risk().halted(),
+        recorded: recorder.finish(),
+        latency: tel.summary(),
+        rings,
+        lanes: plan,
+        events,
+    })
+}
+
+type Finished = (AccountStage, Recorder, Telemetry, Vec<RingStats>, u64);
+
+fn run_fused(built: Built<'_>, sample_every: u64, mono: Mono) -> Finished {
+    let Built { mut source, mut features, mut signal, mut account, mut recorder } = built;
+    let mut tel = Telemetry::new(sample_every, mono);
+    let mut seq = 0u64;
+    loop {
+        let sampled = tel.sampled(seq);
+        let t0 = if sampled { tel.now() } else { 0 };
+        let Some(mut ev) = source.next_event() else { break };
+        seq += 1;
+        let mut t = if sampled { tel.lap(Stage::Source, t0) } else { 0 };
+        features.process(&mut ev);
+        if sampled {
+            t = tel.lap(Stage::Features, t);
+        }
+        signal.process(&mut ev);
+        if sampled {
+            t = tel.lap(Stage::Signal, t);
+        }
+        account.process(&ev, &mut tel, t, &mut recorder);
+        if sampled {
+            tel.lap(Stage::EndToEnd, t0);
+        }
+        if ev.kind == EventKind::End {
+            break;
+        }
+    }
+    (account, recorder, tel, Vec::new(), seq)
+}
+
+/// Sends the account stage's records over a ring to the recorder's lane.
+struct RingSink<'r>(&'r Producer<Record>);
+
+impl RecordSink for RingSink<'_> {
+    #[inline]
+    fn record(&mut self, record: &Record) {
+        self.0.push_wait(*record);
+    }
+}
+
+#[derive(Default)]
+struct Lane<'a> {
+    source: Option<ReplaySource<'a>>,
+    input: Option<Consumer<BarEvent>>,
+    features: Option<FeatureStage>,
+    signal: Option<SignalStage>,
+    account: Option<AccountStage>,
+    output: Option<Producer<BarEvent>>,
+    records_out: Option<Producer<Record>>,
+    records_in: Option<Consumer<Record>>,
+    recorder: Option<Recorder>,
+}
+
+struct LaneResult {
+    account: Option<AccountStage>,
+    recorder: Option<Recorder>,
+    tel: Telemetry,
+    ring: Option<RingStats>,
+    events: u64,
+}
+
+impl<'a> Lane<'a> {
+    fn run(mut self, mut tel: Telemetry) -> LaneResult {
+        let mut events = 0;
+        if let (Some(rx), Some(rec)) = (self.records_in.as_ref(), self.recorder.as_mut()) {
+            loop {
+                let r = rx.pop_wait();
+                rec.record(&r);
+                if matches!(r, Record::End) {
+                    break;
+                }
+            }
+        } else {
+            let mut seq = 0u64;
+            loop {
+                let sampled = tel.sampled(seq);
+                let t0 = if sampled { tel.now() } else { 0 };
+                let mut ev = match (self.source.as_mut(), self.input.as_ref()) {
+                    (Some(src), _) => match src.next_event() {
+                        Some(ev) => ev,
+                        None => break,
+                    },
+                    (None, Some(rx)) => rx.pop_wait(),
+                    (None, None) => break,
+                };
+                seq += 1;
+                events += 1;
+                let timed = if self.source.is_some() { sampled } else { tel.sampled(ev.seq) };
+                let mut t = 0;
+                if timed {
+                    t = tel.now();
+                    if self.source.is_some() {
+                        tel.record(Stage::Source, t.saturating_sub(t0));
+                    } else if ev.sent_at != 0 {
+                        tel.record(Stage::RingHop, t.saturating_sub(ev.sent_at));
+                    }
+                }
+                if let Some(f) = self.features.as_mut() {
+                    f.process(&mut ev);
+                    if timed {
+                        t = tel.lap(Stage::Features, t);
+                    }
+                }
+                if let Some(s) = self.signal.as_mut() {
+                    s.process(&mut ev);
+                    if timed {
+                        t = tel.lap(Stage::Signal, t);
+                    }
+                }
+                if let Some(acc) = self.account.as_mut() {
+                    match (self.recorder.as_mut(), self.records_out.as_ref()) {
+                        (Some(rec), _) => acc.process(&ev, &mut tel, t, rec),
+                        (None, Some(tx)) => acc.process(&ev, &mut tel, t, &mut RingSink(tx)),
+                        (None, None) => {}
+                    }
+                } else if let Some(tx) = self.output.as_ref() {
+                    ev.sent_at = if timed { tel.now() } else { 0 };
+                    tx.push_wait(ev);
+                }
+                if ev.kind == EventKind::End {
+                    break;
+                }
+            }
+        }
+        let ring = self.input.as_ref().map(Consumer::stats).or_else(|| self.records_in.as_ref().map(Consumer::stats));
+        LaneResult { account: self.account, recorder: self.recorder, tel, ring, events }
+    }
+}
+
+fn run_lanes(built: Built<'_>, plan: &LanePlan, config: &KernelConfig, mono: Mono) -> Result<Finished, KernelError> {
+    let Built { source, features, signal, account, recorder } = built;
+    let cap = config.pipeline.ring_capacity;
+    let mut lanes: Vec<Lane<'_>> = plan.lanes.iter().map(|_| Lane::default()).collect();
+    let mut source = Some(source);
+    let mut features = Some(features);
+    let mut signal = Some(signal);
+    let mut account = Some(account);
+    let mut recorder = Some(recorder);
+    let mut g = 0;
+    for (li, &n) in plan.lanes.iter().enumerate() {
+        for group in &GROUPS[g..g + n] {
+            let lane = &mut lanes[li];
+            match group {
+                Group::Source => lane.source = source.take(),
+                Group::Features => lane.features = features.take(),
+                Group::Signal => lane.signal = signal.take(),
+                Group::Account => lane.account = account.take(),
+                Group::Recorder => lane.recorder = recorder.take(),
+            }
+        }
+        g += n;
+    }
+    // Rings between consecutive lanes: bar events up to the account lane, records after it.
+    for li in 0..lanes.len() - 1 {
+        if lanes[li].recorder.is_some() {
+            break;
+        }
+        if lanes[li].account.is_some() {
+            let (tx, rx) = ring::<Record>(cap);
+            lanes[li].records_out = Some(tx);
+            lanes[li + 1].records_in = Some(rx);
+        } else {
+            let (tx, rx) = ring::<BarEvent>(cap);
+            lanes[li].output = Some(tx);
+            lanes[li + 1].input = Some(rx);
+        }
+    }
+
+    let cores =
+        if config.pipeline.pin_threads { core_affinity::get_core_ids().unwrap_or_default() } else { Vec::new() };
+    let sample_every = config.pipeline.latency_sample_every;
+    let results: Vec<Result<LaneResult, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = lanes
+            .into_iter()
+            .enumerate()
+            .map(|(i, lane)| {
+                let core = (!cores.is_empty()).then(|| cores[i % cores.len()]);
+                let tel = Telemetry::new(sample_every, mono);
+                std::thread::Builder::new()
+                    .name(format!("tradebot-lane-{i}"))
+                    .spawn_scoped(scope, move || {
+                        if let Some(core) = core {
+                            // Pinning is best effort: an unpinned lane still runs correctly.
+                            let _ = core_affinity::set_for_current(core);
+                        }
+                        lane.run(tel)
+                    })
+                    .map_err(|e| e.to_string())
+            })
+            .collect();
+        handles.into_iter().map(|h| h.and_then(|h| h.join().map_err(|_| "a lane panicked".to_owned()))).collect()
+    });
+
+    let mut tel = Telemetry::new(sample_every, mono);
+    let mut account = None;
+    let mut recorder = None;
+    let mut rings = Vec::new();
+    let mut events = 0;
+    for (i, r) in results.into_iter().enumerate() {
+        let r = r.map_err(KernelError::LaneFailed)?;
+        tel.merge(&r.tel);
+        if i == 0 {
+            events = r.events;
+        }
+        account = account.or(r.account);
+        recorder = recorder.or(r.recorder);
+        rings.extend(r.ring);
+    }
+    match (account, recorder) {
+        (Some(a), Some(r)) => Ok((a, r, tel, rings, events)),
+        _ => Err(KernelError::LaneFailed("a lane lost its stages".into())),
+    }
+}
+
+#[allow(dead_code)]
+fn _assert_send() {
+    fn send<T: Send>() {}
+    send::<AccountStage>();
+    send::<Recorder>();
+    send::<Timestamp>();
+}

@@ -1,0 +1,293 @@
+//! [`RiskEngine`]: the account-level state behind the limits (equity
+//! high-water mark, the UTC day, halts, return windows, stops) and its updates
+//! from bars, time steps and fills. The per-order check lives in `check.rs`.
+//!
+//! Everything is sized in [`RiskEngine::new`]; after that no call allocates,
+//! reads a clock or depends on hash order, so a replay takes the same risk
+//! decisions every time.
+
+use std::collections::BTreeMap;
+
+use tradebot_core::{Candle, Fill, Side, Symbol, SymbolId, Timestamp};
+use tradebot_portfolio::{FillEffect, Ledger};
+
+use crate::config::DrawdownAction;
+use crate::correlation::ReturnWindows;
+use crate::error::{Bounds, ConfigError};
+use crate::stops::{Protection, StopInputs, protective_levels};
+use crate::trailing::StopBook;
+use crate::{HaltReason, RiskConfig, RiskEvent};
+
+const NANOS_PER_DAY: i64 = 86_400 * 1_000_000_000;
+
+/// The native risk engine. Applied after sizing to every order; a strategy or
+/// plugin has no way around it.
+#[derive(Debug, Clone)]
+pub struct RiskEngine {
+    pub(crate) config: RiskConfig,
+    /// Sector group per symbol: symbols sharing a configured sector share a
+    /// group; a symbol without one has a group of its own.
+    pub(crate) sector: Vec<u32>,
+    pub(crate) windows: ReturnWindows,
+    stops: StopBook,
+    high_water: f64,
+    /// UTC day number (days since the epoch) of the last time step.
+    day: Option<i64>,
+    day_start_equity: f64,
+    pub(crate) entries_today: u32,
+    /// The day's loss when `max_daily_loss` was reached today.
+    pub(crate) daily_loss_hit: Option<f64>,
+    daily_loss_reported: bool,
+    pub(crate) halt: Option<HaltReason>,
+    halt_reported: bool,
+    /// Decision time of the last time step: when a halt found by a check happened.
+    pub(crate) now: Timestamp,
+}
+
+impl RiskEngine {
+    /// Validates `config` and preallocates every per-symbol structure.
+    /// `symbols` is the run's symbol table: `SymbolId(i)` is `symbols[i]`.
+    pub fn new(config: RiskConfig, symbols: &[Symbol], initial_equity: f64) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let max = usize::from(u16::MAX) + 1;
+        if symbols.len() > max {
+            return Err(ConfigError::TooManySymbols { count: symbols.len(), max });
+        }
+        Bounds::open(0.0, f64::INFINITY).check("initial_equity", initial_equity)?;
+        let sector = sector_groups(&config, symbols);
+        Ok(RiskEngine {
+            windows: ReturnWindows::new(symbols.len(), config.correlation_window),
+            stops: StopBook::new(symbols.len(), config.stop_loss.trailing()),
+            sector,
+            high_water: initial_equity,
+            day: None,
+            day_start_equity: initial_equity,
+            entries_today: 0,
+            daily_loss_hit: None,
+            daily_loss_reported: false,
+            halt: None,
+            halt_reported: false,
+            now: Timestamp::MIN,
+            config,
+        })
+    }
+
+    pub fn config(&self) -> &RiskConfig {
+        &self.config
+    }
+
+    /// Number of instruments in the run.
+    #[inline]
+    pub fn symbols(&self) -> usize {
+        self.sector.len()
+    }
+
+    /// Records a bar's close (call for every bar, before [`end_of_step`](Self::end_of_step)).
+    pub fn on_bar(&mut self, symbol: SymbolId, bar: &Candle) {
+        self.windows.record(symbol.index(), bar.close);
+    }
+
+    /// Closes one time step (after all its bars, with the ledger marked at
+    /// their closes; `now` is the decision time, the bars' close time). In
+    /// order: samples the aligned returns; on the first step of a new UTC day
+    /// resets the daily loss and trade count and takes this step's equity as
+    /// the day's opening equity; raises the high-water mark; halts at
+    /// `max_drawdown`; latches `max_daily_loss`; trails the stops of open
+    /// positions from the latest closes. Reports each change through `out`.
+    pub fn end_of_step(&mut self, now: Timestamp, ledger: &Ledger, out: &mut impl FnMut(RiskEvent)) {
+        let equity = ledger.equity();
+        self.now = now;
+        self.windows.sample();
+
+        // A daily-loss latch a check found is reported before the day can roll.
+        self.report_daily_loss(out);
+        let day = now.as_nanos().div_euclid(NANOS_PER_DAY);
+        if self.day != Some(day) {
+            self.day = Some(day);
+            self.day_start_equity = equity;
+            self.entries_today = 0;
+            self.daily_loss_hit = None;
+            self.daily_loss_reported = false;
+        }
+        if equity > self.high_water {
+            self.high_water = equity;
+        }
+
+        self.update_halt(equity);
+        if let Some(reason) = self.halt
+            && !self.halt_reported
+        {
+            self.halt_reported = true;
+            out(RiskEvent::Halted(reason));
+            if self.config.max_drawdown_action == DrawdownAction::Flatten {
+                out(RiskEvent::FlattenRequested);
+            }
+        }
+
+        self.update_daily_loss(equity);
+        self.report_daily_loss(out);
+
+        for i in 0..self.symbols() {
+            if let Some(close) = self.windows.last_close(i)
+                && let Some((from, to)) = self.stops.on_price(i, close)
+            {
+                out(RiskEvent::StopMoved { symbol: symbol_id(i), from, to });
+            }
+        }
+    }
+
+    fn report_daily_loss(&mut self, out: &mut impl FnMut(RiskEvent)) {
+        if let Some(loss) = self.daily_loss_hit
+            && !self.daily_loss_reported
+        {
+            self.daily_loss_reported = true;
+            out(RiskEvent::DailyLossReached { loss, limit: self.config.max_daily_loss });
+        }
+    }
+
+    /// Books a fill's effect on stop tracking. When the fill opened a new
+    /// position (from flat, or the new side of a flip) it returns the
+    /// [`Protection`] to attach, computed at the fill price, and starts
+    /// trailing its stop; when it left the position flat the stop is
+    /// forgotten. Adds and partial exits keep the existing stop.
+    pub fn on_fill(&mut self, fill: &Fill, effect: &FillEffect, inputs: &StopInputs) -> Option<Protection> {
+        let i = fill.symbol.index();
+        if i >= self.symbols() {
+            return None;
+        }
+        if effect.after == 0.0 {
+            self.stops.close(i);
+            return None;
+        }
+        let new_position =
+            effect.opened > 0.0 && (effect.before == 0.0 || effect.before.signum() != effect.after.signum());
+        if !new_position {
+            return None;
+        }
+        let side = if effect.after > 0.0 { Side::Buy } else { Side::Sell };
+        let protection = self.protective_levels(side, fill.price, inputs);
+        self.stops.open(i, side == Side::Buy, fill.price, protection.stop);
+        Some(protection)
+    }
+
+    /// Stop and take-profit for a position entered at `entry_price`: what
+    /// [`on_fill`](Self::on_fill) attaches, and the stop to size an entry with.
+    pub fn protective_levels(&self, side: Side, entry_price: f64, inputs: &StopInputs) -> Protection {
+        protective_levels(&self.config.stop_loss, &self.config.take_profit, side, entry_price, inputs)
+    }
+
+    /// The current protective stop of `symbol`'s position, if it has one.
+    pub fn stop(&self, symbol: SymbolId) -> Option<f64> {
+        self.stops.stop(symbol.index())
+    }
+
+    /// The kill switch: halts for the rest of the run and asks the engine to
+    /// flatten every position, at once, whatever halted the run before.
+    pub fn kill(&mut self, now: Timestamp, out: &mut impl FnMut(RiskEvent)) {
+        let reason = HaltReason::KillSwitch { at: now };
+        self.halt = Some(reason);
+        self.halt_reported = true;
+        out(RiskEvent::Halted(reason));
+        out(RiskEvent::FlattenRequested);
+    }
+
+    /// Why entries are refused for the rest of the run, if they are.
+    pub fn halted(&self) -> Option<HaltReason> {
+        self.halt
+    }
+
+    /// Drawdown of `equity` from the high-water mark (itself if higher):
+    /// 0 at a new high, 1 at zero equity, NaN for a NaN equity.
+    pub fn drawdown(&self, equity: f64) -> f64 {
+        if equity.is_nan() {
+            return f64::NAN;
+        }
+        let peak = self.high_water.max(equity);
+        if peak > 0.0 { ((peak - equity) / peak).max(0.0) } else { 0.0 }
+    }
+
+    /// Entry size multiplier at the ledger's drawdown: 1 below
+    /// `drawdown_reduction_threshold`, falling linearly to 0 at `max_drawdown`.
+    pub fn size_multiplier(&self, ledger: &Ledger) -> f64 {
+        self.multiplier(self.drawdown(ledger.equity()))
+    }
+
+    pub(crate) fn multiplier(&self, drawdown: f64) -> f64 {
+        let (start, end) = (self.config.drawdown_reduction_threshold, self.config.max_drawdown);
+        if drawdown < start {
+            1.0
+        } else if drawdown >= end || drawdown.is_nan() {
+            0.0
+        } else {
+            ((end - drawdown) / (end - start)).clamp(0.0, 1.0)
+        }
+    }
+
+    /// Loss since the day's opening equity, as a fraction of it (negative on a gain).
+    pub fn daily_loss(&self, equity: f64) -> f64 {
+        if self.day_start_equity > 0.0 { (self.day_start_equity - equity) / self.day_start_equity } else { 0.0 }
+    }
+
+    /// Entries approved since the start of the current UTC day.
+    pub fn entries_today(&self) -> u32 {
+        self.entries_today
+    }
+
+    /// Pearson correlation of two instruments' aligned returns over the
+    /// window, `None` when not enough joint samples exist or either is flat.
+    pub fn correlation(&self, a: SymbolId, b: SymbolId) -> Option<f64> {
+        self.windows.correlation(a.index(), b.index(), self.config.correlation_min_samples)
+    }
+
+    /// Whether two instruments count as one bet for `max_correlated_exposure`.
+    pub fn correlated(&self, a: SymbolId, b: SymbolId) -> bool {
+        a == b || self.correlation(a, b).is_some_and(|c| c >= self.config.correlation_threshold)
+    }
+
+    /// Whether two instruments share a sector for `max_sector_exposure`.
+    pub fn same_sector(&self, a: SymbolId, b: SymbolId) -> bool {
+        self.sector.get(a.index()).is_some_and(|g| self.sector.get(b.index()) == Some(g))
+    }
+
+    /// Halts at `max_drawdown` (once; a kill switch already in force stays).
+    /// A NaN equity (a broken mark) halts nothing: checks refuse entries on it
+    /// anyway, and a halt is forever.
+    pub(crate) fn update_halt(&mut self, equity: f64) {
+        let drawdown = self.drawdown(equity);
+        if self.halt.is_none() && drawdown >= self.config.max_drawdown {
+            self.halt = Some(HaltReason::MaxDrawdown { drawdown, limit: self.config.max_drawdown, at: self.now });
+        }
+    }
+
+    /// Latches `max_daily_loss` for the rest of the UTC day.
+    pub(crate) fn update_daily_loss(&mut self, equity: f64) {
+        let loss = self.daily_loss(equity);
+        if self.daily_loss_hit.is_none() && loss >= self.config.max_daily_loss {
+            self.daily_loss_hit = Some(loss);
+        }
+    }
+}
+
+/// Sector groups: one per configured sector name present in the run, then one
+/// per symbol without a sector. Sector map keys not in the run are ignored.
+fn sector_groups(config: &RiskConfig, symbols: &[Symbol]) -> Vec<u32> {
+    let mut named: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut next = 0u32;
+    let mut fresh = || {
+        next += 1;
+        next - 1
+    };
+    symbols
+        .iter()
+        .map(|s| match config.sectors.get(s.as_str()) {
+            Some(sector) => *named.entry(sector.as_str()).or_insert_with(&mut fresh),
+            None => fresh(),
+        })
+        .collect()
+}
+
+/// `SymbolId` of an index below the symbol count (checked in `new` to fit a `u16`).
+#[inline]
+pub(crate) fn symbol_id(index: usize) -> SymbolId {
+    SymbolId(u16::try_from(index).unwrap_or(u16::MAX))
+}

@@ -1,0 +1,68 @@
+//! `[strategy]` in the run config: which strategy fills the slot.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::{BuyAndHold, SmaCross, Strategy};
+
+/// The strategy of a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum StrategyConfig {
+    BuyAndHold,
+    SmaCross {
+        #[serde(default = "default_fast")]
+        fast: usize,
+        #[serde(default = "default_slow")]
+        slow: usize,
+        /// Reverse into a short on a cross down instead of going flat.
+        #[serde(default)]
+        long_short: bool,
+    },
+}
+
+const fn default_fast() -> usize {
+    10
+}
+const fn default_slow() -> usize {
+    20
+}
+
+impl Default for StrategyConfig {
+    fn default() -> Self {
+        StrategyConfig::SmaCross { fast: default_fast(), slow: default_slow(), long_short: false }
+    }
+}
+
+#[derive(Debug, Error, PartialEq)]
+#[non_exhaustive]
+pub enum StrategyConfigError {
+    #[error("strategy.{field}: {value} {problem}")]
+    Invalid { field: &'static str, value: String, problem: &'static str },
+}
+
+impl StrategyConfig {
+    pub fn validate(&self) -> Result<(), StrategyConfigError> {
+        if let StrategyConfig::SmaCross { fast, slow, .. } = *self {
+            if fast == 0 {
+                return Err(StrategyConfigError::Invalid { field: "fast", value: "0".into(), problem: "must be >= 1" });
+            }
+            if slow <= fast {
+                return Err(StrategyConfigError::Invalid {
+                    field: "slow",
+                    value: slow.to_string(),
+                    problem: "must be greater than strategy.fast",
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// One fresh instance (strategies keep per-instrument state).
+    pub fn build(&self) -> Box<dyn Strategy> {
+        match *self {
+            StrategyConfig::BuyAndHold => Box::new(BuyAndHold::new()),
+            StrategyConfig::SmaCross { fast, slow, long_short } => Box::new(SmaCross::new(fast, slow, long_short)),
+        }
+    }
+}

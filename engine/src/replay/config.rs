@@ -1,0 +1,195 @@
+//! The replay config file: TOML, typed, frozen.
+//!
+//! Every table rejects unknown keys and every error names the file, the line
+//! and column (for syntax and type errors) and the key. The engine's own
+//! sections are [`KernelConfig`]'s; this file adds where the data comes from
+//! (`[data]`) and where the outputs go (`[output]`).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use tradebot_analytics::Calendar;
+use tradebot_core::{Interval, Symbol, Timestamp};
+use tradebot_exec::SimBrokerConfig;
+use tradebot_kernel::{KernelConfig, MetricsSettings, PipelineConfig};
+use tradebot_risk::{RiskConfig, SizingConfig};
+use tradebot_strategy::StrategyConfig;
+
+use super::ReplayError;
+
+/// One market of the run: a CSV file (imported through the same validation
+/// as `tradebot import`, into a temporary store) or a market in a store.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedConfig {
+    /// A candle CSV (optionally gzip). Symbol and interval default to what
+    /// the file name says (`ETH_BTC-5m.csv`).
+    pub csv: Option<PathBuf>,
+    /// A store directory holding the market.
+    pub store: Option<PathBuf>,
+    pub symbol: Option<Symbol>,
+    pub interval: Option<Interval>,
+}
+
+/// `[data]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DataConfig {
+    /// Explicit markets; when empty, the `SYMBOL-<interval>.csv[.gz]` files
+    /// of `symbols` in `dir` are replayed.
+    pub feeds: Vec<FeedConfig>,
+    /// Directory scanned when `feeds` is empty (default: the bundled data).
+    pub dir: Option<PathBuf>,
+    /// Only files of this interval are picked from `dir`.
+    pub interval: Interval,
+    /// Only these symbols are picked from `dir` (empty: every file of the
+    /// interval).
+    pub symbols: Vec<String>,
+    /// Replay bars opening at or after this instant.
+    pub start: Option<Timestamp>,
+    /// Replay bars opening before this instant.
+    pub end: Option<Timestamp>,
+}
+
+/// The markets of the built-in default run: the ten altcoin/BTC pairs of
+/// the bundled data, recorded over the same month (`tests/data/README.md`).
+pub const DEFAULT_MARKETS: [&str; 10] =
+    ["ADA_BTC", "DASH_BTC", "ETC_BTC", "ETH_BTC", "LTC_BTC", "NXT_BTC", "TRX_BTC", "XLM_BTC", "XMR_BTC", "ZEC_BTC"];
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        DataConfig {
+            feeds: Vec::new(),
+            dir: None,
+            interval: Interval::M5,
+            symbols: DEFAULT_MARKETS.iter().map(|s| (*s).to_owned()).collect(),
+            start: None,
+            end: None,
+        }
+    }
+}
+
+/// `[output]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutputConfig {
+    /// Where the run's files go, replaced as a whole when the run succeeds
+    /// (default `target/replay` in the working directory).
+    pub dir: Option<PathBuf>,
+    /// Also run buy-and-hold and SMA crossover on the same data for the report.
+    pub baselines: bool,
+    /// Write `report.html`.
+    pub report: bool,
+    /// Show a progress bar on a terminal.
+    pub progress: bool,
+}
+
+impl Default for OutputConfig {
+    fn default() -> Self {
+        OutputConfig { dir: None, baselines: true, report: true, progress: true }
+    }
+}
+
+/// The whole file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReplayConfig {
+    pub data: DataConfig,
+    pub output: OutputConfig,
+    pub initial_equity: f64,
+    pub strategy: StrategyConfig,
+    pub sizing: SizingConfig,
+    pub risk: RiskConfig,
+    pub broker: SimBrokerConfig,
+    pub metrics: MetricsSettings,
+    pub pipeline: PipelineConfig,
+    pub kill_switch_at: Option<Timestamp>,
+}
+
+impl Default for ReplayConfig {
+    fn default() -> Self {
+        let k = KernelConfig::default();
+        ReplayConfig {
+            data: DataConfig::default(),
+            output: OutputConfig::default(),
+            initial_equity: k.initial_equity,
+            strategy: k.strategy,
+            sizing: k.sizing,
+            risk: k.risk,
+            broker: k.broker,
+            metrics: MetricsSettings { calendar: Calendar::Crypto, ..k.metrics },
+            pipeline: k.pipeline,
+            kill_switch_at: None,
+        }
+    }
+}
+
+impl ReplayConfig {
+    /// The engine's part of the config.
+    pub fn kernel(&self) -> KernelConfig {
+        KernelConfig {
+            initial_equity: self.initial_equity,
+            strategy: self.strategy.clone(),
+            sizing: self.sizing,
+            risk: self.risk.clone(),
+            broker: self.broker,
+            metrics: self.metrics,
+            pipeline: self.pipeline,
+            kill_switch_at: self.kill_switch_at,
+        }
+    }
+
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Self, ReplayError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ReplayError::Config {
+            file: path.to_owned(),
+            at: None,
+            message: e.to_string(),
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses config text; `path` names it in errors and anchors relative paths.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ReplayError> {
+        let mut config: ReplayConfig = toml::from_str(text).map_err(|e| ReplayError::Config {
+            file: path.to_owned(),
+            at: e.span().map(|s| line_col(text, s.start)),
+            message: e.message().trim().to_owned(),
+        })?;
+        config.kernel().validate().map_err(|e| ReplayError::Config {
+            file: path.to_owned(),
+            at: None,
+            message: e.to_string(),
+        })?;
+        // Paths in a config file are relative to the file, as in most tools.
+        config.output.dir = config.output.dir.as_deref().map(|p| relative_to(path, p));
+        for f in &mut config.data.feeds {
+            if f.csv.is_some() == f.store.is_some() {
+                return Err(ReplayError::Config {
+                    file: path.to_owned(),
+                    at: None,
+                    message: "data.feeds: each feed needs exactly one of `csv` or `store`".into(),
+                });
+            }
+            f.csv = f.csv.as_deref().map(|p| relative_to(path, p));
+            f.store = f.store.as_deref().map(|p| relative_to(path, p));
+        }
+        config.data.dir = config.data.dir.as_deref().map(|p| relative_to(path, p));
+        Ok(config)
+    }
+}
+
+fn relative_to(config_file: &Path, p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        return p.to_owned();
+    }
+    config_file.parent().map_or_else(|| p.to_owned(), |dir| dir.join(p))
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
