@@ -145,7 +145,14 @@ pub fn replay(opts: &ReplayOptions) -> Result<ReplaySummary, ReplayError> {
     staging.write_json("latency.json", &output::latency_json(&main))?;
     staging.write_text("config.toml", &toml::to_string(&config).unwrap_or_default())?;
     if config.output.report {
-        let html = report::render(&main, &baselines, &data, &config, opts.config.as_deref())?;
+        let html = report::render(
+            &staging.path().join("trades.csv"),
+            &main,
+            &baselines,
+            &data,
+            &config,
+            opts.config.as_deref(),
+        )?;
         staging.write_text("report.html", &html)?;
     }
     staging.commit()?;

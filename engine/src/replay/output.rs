@@ -42,10 +42,10 @@ impl Staging {
         &self.dir
     }
 
-    fn file(&self, name: &str) -> Result<Box<dyn std::io::Write + Send>, ReplayError> {
+    fn file(&self, name: &str) -> Result<Option<Box<dyn std::io::Write + Send>>, ReplayError> {
         let path = self.dir.join(name);
         let f = File::create(&path).map_err(|e| out_err(&path, e))?;
-        Ok(Box::new(BufWriter::with_capacity(1 << 16, f)))
+        Ok(Some(Box::new(BufWriter::with_capacity(1 << 16, f))))
     }
 
     pub fn recorder_outputs(&self) -> Result<RecorderOutputs, ReplayError> {

@@ -15,7 +15,34 @@ use super::data::LoadedData;
 /// Price charts are drawn for at most this many markets (the first ones traded).
 const MAX_PRICE_CHARTS: usize = 4;
 
+/// Reads the run's `trades.csv` back (the recorder keeps no trades in
+/// memory); `symbol` of each point is the market's index in `data`.
+fn read_trades(path: &Path, data: &LoadedData) -> Result<Vec<TradePoint>, ReplayError> {
+    let bad = |e: &dyn std::fmt::Display| ReplayError::Output { file: path.to_owned(), message: e.to_string() };
+    let mut reader = csv::Reader::from_path(path).map_err(|e| bad(&e))?;
+    let mut out = Vec::new();
+    for row in reader.records() {
+        let row = row.map_err(|e| bad(&e))?;
+        let field = |i: usize| row.get(i).unwrap_or("");
+        let num = |i: usize| field(i).parse::<f64>().map_err(|e| bad(&e));
+        let time = |i: usize| Timestamp::parse(field(i)).map_err(|e| bad(&e));
+        let symbol = data.symbols.iter().position(|s| s.as_str() == field(0)).ok_or_else(|| bad(&"unknown symbol"))?;
+        out.push(TradePoint {
+            symbol,
+            side: if field(1) == "long" { Side::Buy } else { Side::Sell },
+            entry_time: time(2)?,
+            entry_price: num(3)?,
+            exit_time: time(4)?,
+            exit_price: num(5)?,
+            pnl: num(7)?,
+            return_fraction: num(9)?,
+        });
+    }
+    Ok(out)
+}
+
 pub fn render(
+    trades_csv: &Path,
     main: &RunOutput,
     baselines: &[(String, RunOutput)],
     data: &LoadedData,
@@ -54,10 +81,10 @@ pub fn render(
         rows_def.iter().zip(&values).map(|((name, kind, _), v)| MetricRow { name, kind: *kind, values: v }).collect();
 
     // Price charts of the first markets the strategy traded (or the first markets).
-    let trades = &main.recorded.trades;
+    let trades = read_trades(trades_csv, data)?;
     let mut charted: Vec<usize> = Vec::new();
-    for t in trades {
-        let i = t.symbol.index();
+    for t in &trades {
+        let i = t.symbol;
         if !charted.contains(&i) && charted.len() < MAX_PRICE_CHARTS {
             charted.push(i);
         }
@@ -84,21 +111,11 @@ pub fn render(
         .enumerate()
         .map(|(k, &i)| PriceSeries { symbol: data.symbols[i].as_str(), times: &price_times[k], closes: &closes[k] })
         .collect();
+    // Every trade counts in the histogram; only charted markets get markers,
+    // so trades of other markets are attached to no price series.
     let points: Vec<TradePoint> = trades
         .iter()
-        .filter_map(|t| {
-            let k = charted.iter().position(|&i| i == t.symbol.index())?;
-            Some(TradePoint {
-                symbol: k,
-                side: t.side,
-                entry_time: t.entry_time,
-                entry_price: t.entry_price,
-                exit_time: t.exit_time,
-                exit_price: t.exit_price,
-                pnl: t.pnl,
-                return_fraction: t.return_fraction(),
-            })
-        })
+        .filter_map(|t| Some(TradePoint { symbol: charted.iter().position(|&i| i == t.symbol)?, ..*t }))
         .collect();
     let monthly: Vec<MonthlyCell> = main
         .monthly_returns

@@ -219,6 +219,24 @@ impl AccountStage {
         self.drain_events(now, sink);
     }
 
+    /// Cancels every working order `which` selects.
+    fn cancel_working(&mut self, now: Timestamp, which: impl Fn(&OrderRequest) -> bool, sink: &mut impl RecordSink) {
+        let mut k = 0;
+        while k < self.orders.len() {
+            let o = self.orders[k];
+            if which(&o) {
+                let before = self.orders.len();
+                self.cancel(o.id, now, sink);
+                if self.orders.len() == before {
+                    // The broker no longer knew it: forget it here too.
+                    self.forget_order(o.id);
+                }
+            } else {
+                k += 1;
+            }
+        }
+    }
+
     fn request_of(&self, id: ClientOrderId) -> Option<OrderRequest> {
         self.orders.iter().find(|o| o.id == id).copied()
     }
@@ -356,15 +374,11 @@ impl AccountStage {
         let position = self.ledger.position(sym).quantity;
 
         // A new decision replaces any signal order of this symbol still working.
-        let mut k = 0;
-        while k < self.orders.len() {
-            let o = self.orders[k];
-            if o.symbol == sym && matches!(o.purpose, OrderPurpose::Entry | OrderPurpose::Exit) {
-                self.cancel(o.id, now, sink);
-            } else {
-                k += 1;
-            }
-        }
+        self.cancel_working(
+            now,
+            |o| o.symbol == sym && matches!(o.purpose, OrderPurpose::Entry | OrderPurpose::Exit),
+            sink,
+        );
 
         let mut decision = Decision {
             time: now,
@@ -377,6 +391,7 @@ impl AccountStage {
             target,
             confidence: ev.signal.confidence,
             equity: self.ledger.equity(),
+            exposure: self.ledger.gross_exposure(),
             position_before: position,
             exit_quantity: 0.0,
             sized_quantity: 0.0,
@@ -507,14 +522,16 @@ impl AccountStage {
 
     fn end_of_step(&mut self, now: Timestamp, sink: &mut impl RecordSink) {
         let mut flatten = false;
+        let mut halted = false;
         let mut k = 0usize;
-        let mut moved: [(SymbolId, f64); 32] = [(SymbolId(0), 0.0); 32];
+        let mut moved: [(SymbolId, f64, f64); 32] = [(SymbolId(0), 0.0, 0.0); 32];
         let mut n_moved = 0usize;
         self.risk.end_of_step(now, &self.ledger, &mut |e: RiskEvent| {
             match e {
                 RiskEvent::FlattenRequested => flatten = true,
-                RiskEvent::StopMoved { symbol, to, .. } if n_moved < moved.len() => {
-                    moved[n_moved] = (symbol, to);
+                RiskEvent::Halted(_) => halted = true,
+                RiskEvent::StopMoved { symbol, from, to } if n_moved < moved.len() => {
+                    moved[n_moved] = (symbol, from, to);
                     n_moved += 1;
                 }
                 _ => {}
@@ -524,11 +541,19 @@ impl AccountStage {
                 k += 1;
             }
         });
-        for &(symbol, to) in &moved[..n_moved] {
+        for &(symbol, from, to) in &moved[..n_moved] {
             if let Some(id) = self.protective[symbol.index()].stop {
                 // A stop that already filled or was cancelled has nothing to amend.
-                let _ = self.broker.amend_stop(id, to);
+                if self.broker.amend_stop(id, to).is_ok() {
+                    let long = self.ledger.position(symbol).quantity > 0.0;
+                    sink.record(&Record::StopMoved { time: now, symbol, from, to, long });
+                }
             }
+        }
+        if halted {
+            // Entries approved before the halt but not yet filled must not
+            // open positions after it.
+            self.cancel_working(now, |o| o.purpose == OrderPurpose::Entry, sink);
         }
         if flatten && !self.halted_flatten_done {
             self.flatten(now, sink);

@@ -38,7 +38,7 @@ pub use event::{BarEvent, EventKind};
 pub use record::{Alert, Decision, EquitySample, Record, Verdict};
 pub use recorder::{OutputFile, RecordCounts, Recorded, Recorder, RecorderOutputs};
 pub use ring::{Consumer, Producer, RingStats, ring};
-pub use runner::{LanePlan, RunInput, RunOutput, plan_lanes, run};
+pub use runner::{FusedPipeline, LanePlan, RunInput, RunOutput, plan_lanes, run};
 pub use source::{Feed, ReplaySource};
 pub use telemetry::{Mono, Stage, StageLatency, Telemetry};
 pub use upstream::{FeatureLayout, FeatureStage, RiskFeatureParams, SignalStage};

@@ -49,6 +49,8 @@ pub struct Decision {
     pub target: Direction,
     pub confidence: f64,
     pub equity: f64,
+    /// Gross exposure of all positions at their marks, before the decision.
+    pub exposure: f64,
     pub position_before: f64,
     /// Units the exit order closes (0 = none).
     pub exit_quantity: f64,
@@ -91,10 +93,25 @@ pub enum Alert {
 #[allow(clippy::large_enum_variant)]
 #[derive(Copy, Clone, Debug, PartialEq)]
 pub enum Record {
-    Order { request: OrderRequest, event: OrderEvent },
+    Order {
+        request: OrderRequest,
+        event: OrderEvent,
+    },
     Trade(TradeRecord),
     Decision(Decision),
     Equity(EquitySample),
-    Alert { time: Timestamp, alert: Alert },
+    Alert {
+        time: Timestamp,
+        alert: Alert,
+    },
+    /// The risk engine tightened a trailing stop; the broker's stop order was
+    /// amended (`long`: the position is long, so the stop only rises).
+    StopMoved {
+        time: Timestamp,
+        symbol: SymbolId,
+        from: f64,
+        to: f64,
+        long: bool,
+    },
     End,
 }

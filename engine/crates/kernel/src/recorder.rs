@@ -1,7 +1,9 @@
 //! The recorder: the last stage, the only one that formats text or touches
 //! files. It writes `orders.csv`, `trades.csv`, `equity.csv` and the decision
-//! log (`decisions.jsonl`) as records arrive, and keeps the equity curve and
-//! the trades in memory for the report.
+//! log (`decisions.jsonl`) as records arrive, and keeps the equity curve in
+//! memory (sized up front from the number of bars, so it never grows).
+//! Trades are not kept: there may be any number of them, and the report
+//! reads them back from `trades.csv`.
 //!
 //! Output is a pure function of the records: floats are printed with Rust's
 //! shortest round-trip formatting and times as RFC 3339 UTC, so two replays
@@ -13,18 +15,18 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 use tradebot_core::{OrderKind, Symbol};
-use tradebot_portfolio::TradeRecord;
 use tradebot_risk::RiskEvent;
 
 use crate::account::RecordSink;
 use crate::record::{Alert, Decision, EquitySample, Record};
 
-/// Where each output goes (`io::sink()` to skip one).
+/// Where each output goes; `None` skips the output entirely (nothing is
+/// formatted), which is what benchmarks of the engine itself use.
 pub struct RecorderOutputs {
-    pub orders: Box<dyn Write + Send>,
-    pub trades: Box<dyn Write + Send>,
-    pub equity: Box<dyn Write + Send>,
-    pub decisions: Box<dyn Write + Send>,
+    pub orders: Option<Box<dyn Write + Send>>,
+    pub trades: Option<Box<dyn Write + Send>>,
+    pub equity: Option<Box<dyn Write + Send>>,
+    pub decisions: Option<Box<dyn Write + Send>>,
 }
 
 impl std::fmt::Debug for RecorderOutputs {
@@ -36,12 +38,7 @@ impl std::fmt::Debug for RecorderOutputs {
 impl RecorderOutputs {
     /// Every output discarded (benchmarks, tests of the engine alone).
     pub fn discard() -> Self {
-        RecorderOutputs {
-            orders: Box::new(io::sink()),
-            trades: Box::new(io::sink()),
-            equity: Box::new(io::sink()),
-            decisions: Box::new(io::sink()),
-        }
+        RecorderOutputs { orders: None, trades: None, equity: None, decisions: None }
     }
 }
 
@@ -49,9 +46,6 @@ pub const ORDERS_HEADER: &str = "time,order_id,symbol,side,kind,purpose,quantity
 pub const TRADES_HEADER: &str =
     "symbol,side,entry_time,entry_price,exit_time,exit_price,quantity,pnl,fees,return,exit_reason\n";
 pub const EQUITY_HEADER: &str = "time,equity,cash,gross_exposure,drawdown,open_positions\n";
-
-/// The report keeps at most this many trades in memory (`trades.csv` has all).
-const MAX_TRADES_IN_MEMORY: usize = 1 << 22;
 
 /// Which output a write error happened in.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -92,7 +86,6 @@ pub struct Recorder {
     out: RecorderOutputs,
     error: Option<(OutputFile, io::Error)>,
     equity: Vec<EquitySample>,
-    trades: Vec<TradeRecord>,
     counts: RecordCounts,
     ended: bool,
 }
@@ -101,7 +94,6 @@ pub struct Recorder {
 #[derive(Debug)]
 pub struct Recorded {
     pub equity: Vec<EquitySample>,
-    pub trades: Vec<TradeRecord>,
     pub counts: RecordCounts,
     pub error: Option<(OutputFile, io::Error)>,
 }
@@ -116,7 +108,7 @@ impl Recorder {
             (OutputFile::Trades, &mut out.trades, TRADES_HEADER),
             (OutputFile::Equity, &mut out.equity, EQUITY_HEADER),
         ] {
-            if let Err(e) = w.write_all(header.as_bytes()) {
+            if let Some(Err(e)) = w.as_mut().map(|w| w.write_all(header.as_bytes())) {
                 error.get_or_insert((file, e));
             }
         }
@@ -125,7 +117,6 @@ impl Recorder {
             out,
             error,
             equity: Vec::with_capacity(expected_steps + 1),
-            trades: Vec::with_capacity(4096),
             counts: RecordCounts::default(),
             ended: false,
         }
@@ -142,11 +133,11 @@ impl Recorder {
             (OutputFile::Equity, &mut self.out.equity),
             (OutputFile::Decisions, &mut self.out.decisions),
         ] {
-            if let Err(e) = w.flush() {
+            if let Some(Err(e)) = w.as_mut().map(|w| w.flush()) {
                 self.error.get_or_insert((file, e));
             }
         }
-        Recorded { equity: self.equity, trades: self.trades, counts: self.counts, error: self.error }
+        Recorded { equity: self.equity, counts: self.counts, error: self.error }
     }
 
     fn write(&mut self, record: &Record) -> io::Result<OutputFile> {
@@ -159,7 +150,10 @@ impl Recorder {
                     OrderKind::Stop { stop } => (f64::NAN, stop),
                     OrderKind::StopLimit { stop, limit } => (limit, stop),
                 };
-                let w = &mut self.out.orders;
+                if event.fill.is_some() {
+                    self.counts.fills += 1;
+                }
+                let Some(w) = self.out.orders.as_mut() else { return Ok(OutputFile::Orders) };
                 write!(
                     w,
                     "{},{},{},{},{},{},{},{},{},{},{},{},{},",
@@ -178,10 +172,7 @@ impl Recorder {
                     event.remaining_quantity,
                 )?;
                 match event.fill {
-                    Some(f) => {
-                        self.counts.fills += 1;
-                        write!(w, "{},{},{},", f.quantity, f.price, f.fee)?;
-                    }
+                    Some(f) => write!(w, "{},{},{},", f.quantity, f.price, f.fee)?,
                     None => w.write_all(b",,,")?,
                 }
                 writeln!(w, "{}", event.reason.as_str())?;
@@ -189,13 +180,11 @@ impl Recorder {
             }
             Record::Trade(t) => {
                 self.counts.trades += 1;
-                if self.trades.len() < MAX_TRADES_IN_MEMORY {
-                    self.trades.push(*t);
-                }
                 let side = if t.side == tradebot_core::Side::Buy { "long" } else { "short" };
                 let name = self.symbols.get(t.symbol.index()).map_or("?", |s| s.as_str());
+                let Some(w) = self.out.trades.as_mut() else { return Ok(OutputFile::Trades) };
                 writeln!(
-                    self.out.trades,
+                    w,
                     "{name},{side},{},{},{},{},{},{},{},{},{}",
                     t.entry_time,
                     t.entry_price,
@@ -211,8 +200,9 @@ impl Recorder {
             }
             Record::Equity(e) => {
                 self.equity.push(*e);
+                let Some(w) = self.out.equity.as_mut() else { return Ok(OutputFile::Equity) };
                 writeln!(
-                    self.out.equity,
+                    w,
                     "{},{},{},{},{},{}",
                     e.time, e.equity, e.cash, e.gross_exposure, e.drawdown, e.open_positions
                 )?;
@@ -230,7 +220,7 @@ impl Recorder {
             }
             Record::Alert { time, alert } => {
                 self.counts.alerts += 1;
-                let w = &mut self.out.decisions;
+                let Some(w) = self.out.decisions.as_mut() else { return Ok(OutputFile::Decisions) };
                 write!(w, "{{\"time\":\"{time}\",\"type\":\"alert\",")?;
                 match alert {
                     Alert::KillSwitch => w.write_all(b"\"alert\":\"kill_switch\"")?,
@@ -249,6 +239,19 @@ impl Recorder {
                 w.write_all(b"}\n")?;
                 Ok(OutputFile::Decisions)
             }
+            Record::StopMoved { time, symbol, from, to, long } => {
+                let name = self.symbols.get(symbol.index()).copied();
+                let Some(w) = self.out.decisions.as_mut() else { return Ok(OutputFile::Decisions) };
+                writeln!(
+                    w,
+                    "{{\"time\":\"{time}\",\"type\":\"stop_moved\",\"symbol\":\"{}\",\"side\":\"{}\",\"from\":{},\"to\":{}}}",
+                    name.as_ref().map_or("?", |s| s.as_str()),
+                    if *long { "long" } else { "short" },
+                    Json(*from),
+                    Json(*to)
+                )?;
+                Ok(OutputFile::Decisions)
+            }
             Record::End => {
                 self.ended = true;
                 Ok(OutputFile::Decisions)
@@ -259,7 +262,7 @@ impl Recorder {
     fn write_decision(&mut self, d: &Decision) -> io::Result<()> {
         let symbol = self.symbols.get(d.symbol.index()).copied();
         let name = symbol.as_ref().map_or("?", |s| s.as_str());
-        let w = &mut self.out.decisions;
+        let Some(w) = self.out.decisions.as_mut() else { return Ok(()) };
         write!(
             w,
             "{{\"time\":\"{}\",\"type\":\"decision\",\"symbol\":\"{}\",\"close\":{},\"inputs\":[",
@@ -275,7 +278,7 @@ impl Recorder {
         }
         write!(
             w,
-            "],\"atr\":{},\"volatility\":{},\"signal\":\"{}\",\"confidence\":{},\"equity\":{},\"position\":{},\
+            "],\"atr\":{},\"volatility\":{},\"signal\":\"{}\",\"confidence\":{},\"equity\":{},\"exposure\":{},\"position\":{},\
              \"exit_quantity\":{},\"sized_quantity\":{},\"approved_quantity\":{},\"stop\":{},\"take_profit\":{},\
              \"verdict\":\"{}\",\"risk\":[",
             Json(d.atr),
@@ -283,6 +286,7 @@ impl Recorder {
             d.target.as_str(),
             Json(d.confidence),
             Json(d.equity),
+            Json(d.exposure),
             Json(d.position_before),
             Json(d.exit_quantity),
             Json(d.sized_quantity),

@@ -193,33 +193,88 @@ pub fn run(input: RunInput<'_>, outputs: RecorderOutputs) -> Result<RunOutput, K
 
 type Finished = (AccountStage, Recorder, Telemetry, Vec<RingStats>, u64);
 
-fn run_fused(built: Built<'_>, sample_every: u64, mono: Mono) -> Finished {
-    let Built { mut source, mut features, mut signal, mut account, mut recorder } = built;
-    let mut tel = Telemetry::new(sample_every, mono);
-    let mut seq = 0u64;
-    loop {
-        let sampled = tel.sampled(seq);
+/// Every stage on the calling thread, advanced one event at a time.
+///
+/// [`run`] drives it to the end in fused mode; tests and tools can step it
+/// (the allocation test warms it up, then counts allocations per event).
+#[derive(Debug)]
+pub struct FusedPipeline<'a> {
+    source: ReplaySource<'a>,
+    features: FeatureStage,
+    signal: SignalStage,
+    account: AccountStage,
+    recorder: Recorder,
+    tel: Telemetry,
+    seq: u64,
+    done: bool,
+}
+
+impl<'a> FusedPipeline<'a> {
+    pub fn new(input: &RunInput<'a>, outputs: RecorderOutputs) -> Result<Self, KernelError> {
+        let b = build(input, outputs)?;
+        Ok(Self::from_built(b, input.config.pipeline.latency_sample_every, Mono::new()))
+    }
+
+    fn from_built(b: Built<'a>, sample_every: u64, mono: Mono) -> Self {
+        FusedPipeline {
+            source: b.source,
+            features: b.features,
+            signal: b.signal,
+            account: b.account,
+            recorder: b.recorder,
+            tel: Telemetry::new(sample_every, mono),
+            seq: 0,
+            done: false,
+        }
+    }
+
+    /// Moves one event through every stage; `false` once the run has ended.
+    #[inline]
+    pub fn step(&mut self) -> bool {
+        if self.done {
+            return false;
+        }
+        let tel = &mut self.tel;
+        let sampled = tel.sampled(self.seq);
         let t0 = if sampled { tel.now() } else { 0 };
-        let Some(mut ev) = source.next_event() else { break };
-        seq += 1;
+        let Some(mut ev) = self.source.next_event() else {
+            self.done = true;
+            return false;
+        };
+        self.seq += 1;
         let mut t = if sampled { tel.lap(Stage::Source, t0) } else { 0 };
-        features.process(&mut ev);
+        self.features.process(&mut ev);
         if sampled {
             t = tel.lap(Stage::Features, t);
         }
-        signal.process(&mut ev);
+        self.signal.process(&mut ev);
         if sampled {
             t = tel.lap(Stage::Signal, t);
         }
-        account.process(&ev, &mut tel, t, &mut recorder);
+        self.account.process(&ev, tel, t, &mut self.recorder);
         if sampled {
             tel.lap(Stage::EndToEnd, t0);
         }
         if ev.kind == EventKind::End {
-            break;
+            self.done = true;
         }
+        !self.done
     }
-    (account, recorder, tel, Vec::new(), seq)
+
+    /// The account state so far.
+    pub fn account(&self) -> &AccountStage {
+        &self.account
+    }
+
+    fn into_finished(self) -> Finished {
+        (self.account, self.recorder, self.tel, Vec::new(), self.seq)
+    }
+}
+
+fn run_fused(built: Built<'_>, sample_every: u64, mono: Mono) -> Finished {
+    let mut p = FusedPipeline::from_built(built, sample_every, mono);
+    while p.step() {}
+    p.into_finished()
 }
 
 /// Sends the account stage's records over a ring to the recorder's lane.
