@@ -181,6 +181,16 @@ fn an_unknown_config_key_is_rejected_with_its_location_and_name() {
 }
 
 #[test]
+fn a_value_of_the_wrong_type_is_rejected_naming_the_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = write_config(tmp.path(), "[broker]\nhalf_spread_bps = \"wide\"\n");
+    let o = replay(&["--config", p(&cfg), "--output", p(&tmp.path().join("run"))]);
+    assert_eq!(status(&o), 2);
+    let err = stderr(&o);
+    assert!(err.contains(&format!("{}:2:", cfg.display())) && err.contains("half_spread_bps"), "{err}");
+}
+
+#[test]
 fn an_out_of_range_limit_names_the_key_and_value() {
     let tmp = tempfile::tempdir().unwrap();
     let cfg = write_config(tmp.path(), "[risk]\nmax_position = 1.5\n");

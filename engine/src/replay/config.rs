@@ -151,10 +151,16 @@ impl ReplayConfig {
 
     /// Parses config text; `path` names it in errors and anchors relative paths.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ReplayError> {
-        let mut config: ReplayConfig = toml::from_str(text).map_err(|e| ReplayError::Config {
-            file: path.to_owned(),
-            at: e.span().map(|s| line_col(text, s.start)),
-            message: e.message().trim().to_owned(),
+        let mut config: ReplayConfig = toml::from_str(text).map_err(|e| {
+            let at = e.span().map(|s| line_col(text, s.start));
+            // Quote the offending line so the message names the key even
+            // when the parser's own message only names the expected type.
+            let line = at.and_then(|(l, _)| text.lines().nth(l - 1)).map(str::trim).filter(|l| !l.is_empty());
+            let message = match line {
+                Some(l) => format!("{} (in `{l}`)", e.message().trim()),
+                None => e.message().trim().to_owned(),
+            };
+            ReplayError::Config { file: path.to_owned(), at, message }
         })?;
         config.kernel().validate().map_err(|e| ReplayError::Config {
             file: path.to_owned(),

@@ -148,9 +148,13 @@ pub fn metrics_json(main: &RunOutput, baselines: &[(String, RunOutput)], data: &
         ),
     );
     let mut b = Map::new();
+    let curve = |r: &RunOutput| r.recorded.equity.iter().map(|e| e.equity).collect::<Vec<f64>>();
+    let ours = curve(main);
     for (name, run) in baselines {
         let mut bm = metrics_object(run);
         bm.insert("strategy".into(), json!(run.strategy));
+        // Significance of the strategy's excess per-step return over this baseline.
+        bm.insert("strategy_excess".into(), json!(tradebot_analytics::excess_return(&ours, &curve(run))));
         b.insert(name.clone(), Value::Object(bm));
     }
     m.insert("baselines".into(), Value::Object(b));

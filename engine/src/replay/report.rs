@@ -142,6 +142,20 @@ pub fn render(
          backtest is not evidence of future profit."
             .to_owned(),
     ];
+    for (name, run) in baselines {
+        let ours: Vec<f64> = main.recorded.equity.iter().map(|e| e.equity).collect();
+        let theirs: Vec<f64> = run.recorded.equity.iter().map(|e| e.equity).collect();
+        let x = tradebot_analytics::excess_return(&ours, &theirs);
+        if let (Some(mean), Some(p)) = (x.mean_excess_per_step, x.p_value) {
+            notes.push(format!(
+                "Versus {name}: mean excess return {:+.4} % per bar over {} bars; one-sided p = {:.3} that the \
+                 strategy is not better (assumes independent bars).",
+                mean * 100.0,
+                x.steps,
+                p
+            ));
+        }
+    }
     if c.refusals + c.reductions > 0 {
         notes.push(format!(
             "The risk engine refused {} and reduced {} of {} entries (rules and numbers in decisions.jsonl).",

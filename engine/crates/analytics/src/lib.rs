@@ -33,6 +33,7 @@
 
 mod accumulator;
 mod calendar;
+mod compare;
 mod config;
 mod drawdown;
 mod error;
@@ -43,6 +44,7 @@ mod trades;
 
 pub use accumulator::{MIN_STEP_VOLATILITY, MetricsAccumulator};
 pub use calendar::{Calendar, periods_per_year};
+pub use compare::{ExcessReturn, excess_return};
 pub use config::MetricsConfig;
 pub use error::ConfigError;
 pub use metrics::Metrics;

@@ -202,11 +202,14 @@ impl fmt::Display for Timestamp {
         write!(f, "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}")?;
         let sub = dt.subsec_nanosecond();
         if sub != 0 {
-            let mut frac = format!("{sub:09}");
-            while frac.ends_with('0') {
-                frac.pop();
+            // Trailing zeros dropped without building a string: the recorder
+            // formats timestamps on the hot path and must not allocate.
+            let (mut digits, mut width) = (sub, 9);
+            while digits % 10 == 0 {
+                digits /= 10;
+                width -= 1;
             }
-            write!(f, ".{frac}")?;
+            write!(f, ".{digits:0width$}")?;
         }
         f.write_str("Z")
     }
