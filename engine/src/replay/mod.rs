@@ -137,7 +137,8 @@ pub fn replay(opts: &ReplayOptions) -> Result<ReplaySummary, ReplayError> {
     let mut baselines = Vec::new();
     if config.output.baselines {
         for (name, cfg) in baseline_configs(&kernel, data.symbols.len()) {
-            let out = run_one(&data, cfg, RecorderOutputs::discard(), None)?;
+            let outputs = RecorderOutputs { keep_equity_curve: true, ..RecorderOutputs::discard() };
+            let out = run_one(&data, cfg, outputs, None)?;
             baselines.push((name, out));
         }
     }

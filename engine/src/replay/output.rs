@@ -54,6 +54,7 @@ impl Staging {
             trades: self.file("trades.csv")?,
             equity: self.file("equity.csv")?,
             decisions: self.file("decisions.jsonl")?,
+            keep_equity_curve: true,
         })
     }
 

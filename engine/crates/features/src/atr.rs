@@ -12,11 +12,13 @@ pub struct Atr {
     count: usize,
     sum: f64,
     value: f64,
+    inv_period: f64,
 }
 
 impl Atr {
     pub fn new(period: usize) -> Self {
-        Atr { period: period.max(1), prev_close: f64::NAN, count: 0, sum: 0.0, value: f64::NAN }
+        let period = period.max(1);
+        Atr { period, prev_close: f64::NAN, count: 0, sum: 0.0, value: f64::NAN, inv_period: 1.0 / period as f64 }
     }
 
     #[inline]
@@ -34,7 +36,10 @@ impl Atr {
         } else if self.count == self.period {
             self.value = (self.sum + tr) / n;
         } else {
-            self.value = (self.value * (n - 1.0) + tr) / n;
+            // `(atr * (n - 1) + tr) / n`, rearranged so the bar-to-bar
+            // dependency chain is a multiply by a constant, not a division
+            // (the result differs from TA-Lib's only in the last bits).
+            self.value += (tr - self.value) * self.inv_period;
         }
         self.value
     }

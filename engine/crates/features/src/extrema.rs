@@ -24,9 +24,13 @@ impl MonotonicQueue {
         }
     }
 
+    /// Ring index of the `i`-th queued element. `head + i < 2 * len`, so a
+    /// compare-and-subtract replaces the modulo (an integer division that
+    /// cost more than the rest of the update).
     #[inline]
     fn slot(&self, i: usize) -> usize {
-        (self.head + i) % self.ring.len()
+        let j = self.head + i;
+        if j >= self.ring.len() { j - self.ring.len() } else { j }
     }
 
     /// `dominates(a, b)`: `a` makes `b` useless (`a <= b` for a minimum).

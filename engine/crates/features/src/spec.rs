@@ -69,7 +69,18 @@ impl FeatureSet {
     /// Folds in one bar and returns the features as of its close.
     #[inline]
     pub fn update(&mut self, bar: &Candle) -> &[f64] {
-        for (state, out) in self.states.iter_mut().zip(self.values.iter_mut()) {
+        let mut values = self.values;
+        self.update_into(bar, &mut values);
+        self.values = values;
+        self.values()
+    }
+
+    /// Folds in one bar and writes the features as of its close into the
+    /// first [`len`](Self::len) slots of `out` (the pipeline's event), with
+    /// no intermediate copy.
+    #[inline]
+    pub fn update_into(&mut self, bar: &Candle, out: &mut [f64; MAX_FEATURES]) {
+        for (state, out) in self.states.iter_mut().zip(out.iter_mut()) {
             *out = match state {
                 State::Close => bar.close,
                 State::Sma(s) => s.update(bar.close),
@@ -79,7 +90,6 @@ impl FeatureSet {
                 State::ReturnStd(s) => s.update(bar.close),
             };
         }
-        self.values()
     }
 
     #[inline]

@@ -82,6 +82,8 @@ pub struct AccountStage {
     lot_size: f64,
     peak_equity: f64,
     halted_flatten_done: bool,
+    /// Trailing-stop moves of the current step (at most one per symbol).
+    moved: Vec<(SymbolId, f64, f64)>,
 }
 
 impl AccountStage {
@@ -120,6 +122,7 @@ impl AccountStage {
             lot_size: config.broker.lot_size,
             peak_equity: config.initial_equity,
             halted_flatten_done: false,
+            moved: Vec::with_capacity(n),
             layout,
             config: config.clone(),
         })
@@ -523,25 +526,19 @@ impl AccountStage {
     fn end_of_step(&mut self, now: Timestamp, sink: &mut impl RecordSink) {
         let mut flatten = false;
         let mut halted = false;
-        let mut k = 0usize;
-        let mut moved: [(SymbolId, f64, f64); 32] = [(SymbolId(0), 0.0, 0.0); 32];
-        let mut n_moved = 0usize;
-        self.risk.end_of_step(now, &self.ledger, &mut |e: RiskEvent| {
-            match e {
-                RiskEvent::FlattenRequested => flatten = true,
-                RiskEvent::Halted(_) => halted = true,
-                RiskEvent::StopMoved { symbol, from, to } if n_moved < moved.len() => {
-                    moved[n_moved] = (symbol, from, to);
-                    n_moved += 1;
-                }
-                _ => {}
-            }
-            if !matches!(e, RiskEvent::StopMoved { .. }) {
-                sink.record(&Record::Alert { time: now, alert: Alert::Risk(e) });
-                k += 1;
+        let moved = &mut self.moved;
+        moved.clear();
+        self.risk.end_of_step(now, &self.ledger, &mut |e: RiskEvent| match e {
+            // At most one move per symbol per step: within the reserved capacity.
+            RiskEvent::StopMoved { symbol, from, to } => moved.push((symbol, from, to)),
+            other => {
+                flatten |= matches!(other, RiskEvent::FlattenRequested);
+                halted |= matches!(other, RiskEvent::Halted(_));
+                sink.record(&Record::Alert { time: now, alert: Alert::Risk(other) });
             }
         });
-        for &(symbol, from, to) in &moved[..n_moved] {
+        for k in 0..self.moved.len() {
+            let (symbol, from, to) = self.moved[k];
             if let Some(id) = self.protective[symbol.index()].stop {
                 // A stop that already filled or was cancelled has nothing to amend.
                 if self.broker.amend_stop(id, to).is_ok() {

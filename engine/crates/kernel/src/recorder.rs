@@ -27,6 +27,9 @@ pub struct RecorderOutputs {
     pub trades: Option<Box<dyn Write + Send>>,
     pub equity: Option<Box<dyn Write + Send>>,
     pub decisions: Option<Box<dyn Write + Send>>,
+    /// Keep the equity curve in memory for the report and the baseline
+    /// comparison (one sample per step, reserved up front).
+    pub keep_equity_curve: bool,
 }
 
 impl std::fmt::Debug for RecorderOutputs {
@@ -38,7 +41,7 @@ impl std::fmt::Debug for RecorderOutputs {
 impl RecorderOutputs {
     /// Every output discarded (benchmarks, tests of the engine alone).
     pub fn discard() -> Self {
-        RecorderOutputs { orders: None, trades: None, equity: None, decisions: None }
+        RecorderOutputs { orders: None, trades: None, equity: None, decisions: None, keep_equity_curve: false }
     }
 }
 
@@ -112,11 +115,12 @@ impl Recorder {
                 error.get_or_insert((file, e));
             }
         }
+        let keep = out.keep_equity_curve;
         Recorder {
             symbols,
             out,
             error,
-            equity: Vec::with_capacity(expected_steps + 1),
+            equity: if keep { Vec::with_capacity(expected_steps + 1) } else { Vec::new() },
             counts: RecordCounts::default(),
             ended: false,
         }
@@ -199,7 +203,9 @@ impl Recorder {
                 Ok(OutputFile::Trades)
             }
             Record::Equity(e) => {
-                self.equity.push(*e);
+                if self.out.keep_equity_curve {
+                    self.equity.push(*e);
+                }
                 let Some(w) = self.out.equity.as_mut() else { return Ok(OutputFile::Equity) };
                 writeln!(
                     w,

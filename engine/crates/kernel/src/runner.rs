@@ -207,6 +207,8 @@ pub struct FusedPipeline<'a> {
     tel: Telemetry,
     seq: u64,
     done: bool,
+    /// The one event every stage works on in place.
+    ev: BarEvent,
 }
 
 impl<'a> FusedPipeline<'a> {
@@ -225,6 +227,7 @@ impl<'a> FusedPipeline<'a> {
             tel: Telemetry::new(sample_every, mono),
             seq: 0,
             done: false,
+            ev: BarEvent::end(0, Timestamp::MIN),
         }
     }
 
@@ -237,21 +240,22 @@ impl<'a> FusedPipeline<'a> {
         let tel = &mut self.tel;
         let sampled = tel.sampled(self.seq);
         let t0 = if sampled { tel.now() } else { 0 };
-        let Some(mut ev) = self.source.next_event() else {
+        let ev = &mut self.ev;
+        if !self.source.fill_next(ev) {
             self.done = true;
             return false;
-        };
+        }
         self.seq += 1;
         let mut t = if sampled { tel.lap(Stage::Source, t0) } else { 0 };
-        self.features.process(&mut ev);
+        self.features.process(ev);
         if sampled {
             t = tel.lap(Stage::Features, t);
         }
-        self.signal.process(&mut ev);
+        self.signal.process(ev);
         if sampled {
             t = tel.lap(Stage::Signal, t);
         }
-        self.account.process(&ev, tel, t, &mut self.recorder);
+        self.account.process(ev, tel, t, &mut self.recorder);
         if sampled {
             tel.lap(Stage::EndToEnd, t0);
         }

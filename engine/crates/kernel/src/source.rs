@@ -31,12 +31,19 @@ struct Cursor<'a> {
     pos: usize,
     /// Close time of `candles[pos]` (MAX when exhausted).
     next_close: Timestamp,
+    /// The bar length for fixed intervals (all but weeks and months), so the
+    /// common case is one addition instead of calendar arithmetic.
+    fixed: Option<i64>,
 }
 
 impl Cursor<'_> {
+    #[inline]
     fn close_time_at(&self, pos: usize) -> Timestamp {
         match self.feed.candles.get(pos) {
-            Some(c) => self.feed.interval.add(c.open_time(), 1).unwrap_or(Timestamp::MAX),
+            Some(c) => match self.fixed.and_then(|n| c.open_time.checked_add(n)) {
+                Some(t) => Timestamp::from_nanos(t),
+                None => self.feed.interval.add(c.open_time(), 1).unwrap_or(Timestamp::MAX),
+            },
             None => Timestamp::MAX,
         }
     }
@@ -58,7 +65,11 @@ impl<'a> ReplaySource<'a> {
         let cursors = feeds
             .iter()
             .map(|&feed| {
-                let mut c = Cursor { feed, pos: 0, next_close: Timestamp::MAX };
+                let fixed = match feed.interval {
+                    Interval::W1 | Interval::Mo1 => None,
+                    other => other.fixed_nanos(),
+                };
+                let mut c = Cursor { feed, pos: 0, next_close: Timestamp::MAX, fixed };
                 c.next_close = c.close_time_at(0);
                 c
             })
@@ -99,38 +110,55 @@ impl<'a> ReplaySource<'a> {
     /// The next event: a bar, a scheduled kill, and finally one `End`.
     #[inline]
     pub fn next_event(&mut self) -> Option<BarEvent> {
+        let mut ev = BarEvent::end(0, Timestamp::MIN);
+        self.fill_next(&mut ev).then_some(ev)
+    }
+
+    /// Writes the next event into `ev` in place (the fused loop reuses one
+    /// event, so nothing is copied); `false` after the `End` event.
+    ///
+    /// Only the source's fields are written: `features` and `signal` keep
+    /// whatever the later stages last put there, and those stages overwrite
+    /// them for every bar.
+    #[inline]
+    pub fn fill_next(&mut self, ev: &mut BarEvent) -> bool {
         if self.ended {
-            return None;
+            return false;
         }
+        ev.sent_at = 0;
         let Some(i) = self.earliest() else {
             self.ended = true;
             if let Some(p) = &self.progress {
                 p.store(self.seq, Ordering::Relaxed);
             }
-            return Some(BarEvent::end(self.seq, self.clock.now()));
+            *ev = BarEvent::end(self.seq, self.clock.now());
+            return true;
         };
         let time = self.cursors[i].next_close;
+        let seq = self.seq;
+        self.seq += 1;
         if let Some(k) = self.kill_at.filter(|&k| k <= time) {
             self.kill_at = None;
             self.clock.advance_to(k);
-            let seq = self.seq;
-            self.seq += 1;
-            return Some(BarEvent::new(EventKind::Kill, seq, SymbolId(0), Default::default(), k, false));
+            *ev = BarEvent::new(EventKind::Kill, seq, SymbolId(0), Default::default(), k, false);
+            return true;
         }
         let c = &mut self.cursors[i];
         let raw = c.feed.candles[c.pos];
-        let bar = raw.to_candle(c.feed.price_scale, c.feed.qty_scale);
-        let symbol = c.feed.symbol;
+        ev.kind = EventKind::Bar;
+        ev.seq = seq;
+        ev.symbol = c.feed.symbol;
+        ev.bar = raw.to_candle(c.feed.price_scale, c.feed.qty_scale);
+        ev.time = time;
         c.pos += 1;
         c.next_close = c.close_time_at(c.pos);
-        let last_in_step = self.cursors.iter().all(|c| c.next_close != time);
+        ev.last_in_step = self.cursors.iter().all(|c| c.next_close != time);
+        ev.signal = tradebot_strategy::Signal::HOLD;
         self.clock.advance_to(time);
-        let seq = self.seq;
-        self.seq += 1;
         if let Some(p) = self.progress.as_ref().filter(|_| seq.is_multiple_of(4096)) {
             p.store(seq, Ordering::Relaxed);
         }
-        Some(BarEvent::new(EventKind::Bar, seq, symbol, bar, time, last_in_step))
+        true
     }
 }
 

@@ -66,8 +66,7 @@ impl FeatureStage {
         if ev.kind != EventKind::Bar {
             return;
         }
-        let values = self.sets[ev.symbol.index()].update(&ev.bar);
-        ev.features[..values.len()].copy_from_slice(values);
+        self.sets[ev.symbol.index()].update_into(&ev.bar, &mut ev.features);
     }
 }
 

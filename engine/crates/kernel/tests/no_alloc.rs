@@ -33,6 +33,7 @@ fn outputs() -> RecorderOutputs {
         trades: Some(Box::new(Counting(0))),
         equity: Some(Box::new(Counting(0))),
         decisions: Some(Box::new(Counting(0))),
+        keep_equity_curve: true,
     }
 }
 

@@ -57,6 +57,7 @@ fn capture(markets: &[Vec<tradebot_core::RawCandle>], config: KernelConfig) -> C
         trades: Some(Box::new(t.clone())),
         equity: Some(Box::new(e.clone())),
         decisions: Some(Box::new(d.clone())),
+        keep_equity_curve: true,
     };
     let out = run(common::input(markets, config), outputs).unwrap();
     let decisions_text = d.text();

@@ -73,7 +73,7 @@ impl ReturnWindows {
                 *prev = *last;
             }
         }
-        self.next = (next + 1) % window;
+        self.next = if next + 1 == window { 0 } else { next + 1 };
         self.filled = (self.filled + 1).min(window);
     }
 

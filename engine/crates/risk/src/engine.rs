@@ -101,7 +101,12 @@ impl RiskEngine {
 
         // A daily-loss latch a check found is reported before the day can roll.
         self.report_daily_loss(out);
-        let day = now.as_nanos().div_euclid(NANOS_PER_DAY);
+        // Integer division only when the step leaves the current day.
+        let t = now.as_nanos();
+        let day = match self.day {
+            Some(d) if t >= d.saturating_mul(NANOS_PER_DAY) && t - d * NANOS_PER_DAY < NANOS_PER_DAY => d,
+            _ => t.div_euclid(NANOS_PER_DAY),
+        };
         if self.day != Some(day) {
             self.day = Some(day);
             self.day_start_equity = equity;
