@@ -91,6 +91,10 @@ impl Default for OutputConfig {
 }
 
 /// The whole file.
+///
+/// The engine's tables repeat [`KernelConfig`]'s fields instead of
+/// `#[serde(flatten)]`-ing it, because serde cannot combine `flatten` with
+/// `deny_unknown_fields`, and rejecting unknown keys matters more.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ReplayConfig {

@@ -160,22 +160,25 @@ impl AccountStage {
         let i = sym.index();
         let f = &ev.features;
         self.last_time = ev.time;
-        self.stop_inputs[i] = StopInputs {
-            atr: f[self.layout.atr],
-            swing_low: f[self.layout.swing_low],
-            swing_high: f[self.layout.swing_high],
-        };
 
-        // 1. Execution.
-        let atr = f[self.layout.atr];
+        // 1. Execution. Orders fill at this bar's open or inside its range,
+        // so everything about the fill (ATR slippage, the levels of the
+        // protective orders a new position gets) uses what was known at the
+        // previous close: the features of this bar are not known yet.
+        let atr = self.stop_inputs[i].atr;
         let buf = &mut self.events;
         if self.broker.on_bar(sym, &ev.bar, atr, &mut |e| buf.push(*e)).is_err() {
             // Bars come from validated stores; a bar the broker refuses is
             // still never skipped silently.
             sink.record(&Record::Alert { time: ev.time, alert: Alert::InvalidBar });
         }
-        self.drain_events(ev.bar.open_time, sink);
+        self.drain_events(sink);
         self.refresh_protection(sym, ev.time, sink);
+        self.stop_inputs[i] = StopInputs {
+            atr: f[self.layout.atr],
+            swing_low: f[self.layout.swing_low],
+            swing_high: f[self.layout.swing_high],
+        };
         let mut t = if t0 != 0 { tel.lap(Stage::Execution, t0) } else { 0 };
 
         // 2. Portfolio: mark to the close.
@@ -207,19 +210,46 @@ impl AccountStage {
         id
     }
 
-    fn submit(&mut self, req: OrderRequest, sink: &mut impl RecordSink) {
-        if self.orders.len() < ORDER_CAPACITY {
-            self.orders.push(req);
+    /// A market order with a fresh id; everything but an entry may only
+    /// reduce the position.
+    fn market_order(
+        &mut self,
+        symbol: SymbolId,
+        side: Side,
+        quantity: f64,
+        purpose: OrderPurpose,
+        created: Timestamp,
+    ) -> OrderRequest {
+        OrderRequest {
+            id: self.next_order_id(),
+            symbol,
+            side,
+            quantity,
+            kind: OrderKind::Market,
+            reduce_only: purpose != OrderPurpose::Entry,
+            oco: OcoGroup::NONE,
+            purpose,
+            created,
         }
+    }
+
+    fn submit(&mut self, req: OrderRequest, sink: &mut impl RecordSink) {
+        if self.orders.len() >= ORDER_CAPACITY {
+            // An order the engine could not track would have its fills lost
+            // from the engine's books: refuse it here, loudly.
+            sink.record(&Record::Alert { time: req.created, alert: Alert::OrderRejected });
+            return;
+        }
+        self.orders.push(req);
         let buf = &mut self.events;
         self.broker.submit(req, &mut |e| buf.push(*e));
-        self.drain_events(req.created, sink);
+        self.drain_events(sink);
     }
 
     fn cancel(&mut self, id: ClientOrderId, now: Timestamp, sink: &mut impl RecordSink) {
         let buf = &mut self.events;
         self.broker.cancel(id, now, &mut |e| buf.push(*e));
-        self.drain_events(now, sink);
+        self.drain_events(sink);
     }
 
     /// Cancels every working order `which` selects.
@@ -246,7 +276,7 @@ impl AccountStage {
 
     /// Books every event the broker produced: fills into the ledger, trade
     /// book, metrics and risk; records for the recorder.
-    fn drain_events(&mut self, _now: Timestamp, sink: &mut impl RecordSink) {
+    fn drain_events(&mut self, sink: &mut impl RecordSink) {
         let mut k = 0;
         while k < self.events.len() {
             let e = self.events[k];
@@ -429,18 +459,8 @@ impl AccountStage {
         let commission = self.config.broker.commission.fraction;
         let mut equity_after_exit = decision.equity;
         if position != 0.0 {
-            let id = self.next_order_id();
-            let req = OrderRequest {
-                id,
-                symbol: sym,
-                side: if position > 0.0 { Side::Sell } else { Side::Buy },
-                quantity: position.abs(),
-                kind: OrderKind::Market,
-                reduce_only: true,
-                oco: OcoGroup::NONE,
-                purpose: OrderPurpose::Exit,
-                created: now,
-            };
+            let side = if position > 0.0 { Side::Sell } else { Side::Buy };
+            let req = self.market_order(sym, side, position.abs(), OrderPurpose::Exit, now);
             decision.exit_quantity = position.abs();
             equity_after_exit -= position.abs() * close * commission;
             self.submit(req, sink);
@@ -503,18 +523,7 @@ impl AccountStage {
             Verdict::Approved
         };
         if allowed > 0.0 {
-            let id = self.next_order_id();
-            let req = OrderRequest {
-                id,
-                symbol: sym,
-                side,
-                quantity: allowed,
-                kind: OrderKind::Market,
-                reduce_only: false,
-                oco: OcoGroup::NONE,
-                purpose: OrderPurpose::Entry,
-                created: now,
-            };
+            let req = self.market_order(sym, side, allowed, OrderPurpose::Entry, now);
             self.submit(req, sink);
         }
         if *t != 0 {
@@ -576,7 +585,7 @@ impl AccountStage {
         self.halted_flatten_done = true;
         let buf = &mut self.events;
         self.broker.cancel_all(None, now, OrderReason::Requested, &mut |e| buf.push(*e));
-        self.drain_events(now, sink);
+        self.drain_events(sink);
         for i in 0..self.ledger.positions().len() {
             let qty = self.ledger.positions()[i].quantity;
             if qty == 0.0 {
@@ -584,18 +593,8 @@ impl AccountStage {
             }
             let sym = SymbolId(i as u16);
             self.protective[i] = Protective::default();
-            let id = self.next_order_id();
-            let req = OrderRequest {
-                id,
-                symbol: sym,
-                side: if qty > 0.0 { Side::Sell } else { Side::Buy },
-                quantity: qty.abs(),
-                kind: OrderKind::Market,
-                reduce_only: true,
-                oco: OcoGroup::NONE,
-                purpose: OrderPurpose::Flatten,
-                created: now,
-            };
+            let side = if qty > 0.0 { Side::Sell } else { Side::Buy };
+            let req = self.market_order(sym, side, qty.abs(), OrderPurpose::Flatten, now);
             self.submit(req, sink);
         }
     }
@@ -620,7 +619,7 @@ impl AccountStage {
         let now = self.last_time;
         let buf = &mut self.events;
         self.broker.cancel_all(None, now, OrderReason::EndOfData, &mut |e| buf.push(*e));
-        self.drain_events(now, sink);
+        self.drain_events(sink);
         sink.record(&Record::End);
     }
 

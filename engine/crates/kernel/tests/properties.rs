@@ -232,3 +232,42 @@ fn fewer_cores_fuse_neighbouring_stages_down_to_one_lane() {
         assert!(account_lane.iter().any(|s| s.contains("execution")), "sizing, risk and execution share a lane");
     }
 }
+
+/// Regression: protective levels used the ATR of the fill bar's close, which
+/// is not known at that bar's open when the entry fills (look-ahead). The
+/// stop must come from the ATR of the decision bar.
+#[test]
+fn an_atr_stop_uses_the_atr_known_when_the_entry_fills() {
+    let markets = vec![common::walk(42, 3_000, 100.0, 0.004, 0.0)];
+    let config = KernelConfig {
+        strategy: StrategyConfig::SmaCross { fast: 5, slow: 15, long_short: false },
+        risk: RiskConfig {
+            stop_loss: StopLossConfig::Atr(AtrStop { multiplier: 2.0, trailing: None }),
+            ..RiskConfig::default()
+        },
+        ..KernelConfig::default()
+    };
+    let c = capture(&markets, config);
+    // Decisions by time, and orders in log order.
+    let atr_at: std::collections::BTreeMap<String, f64> = c
+        .decisions
+        .iter()
+        .filter(|d| d["type"] == "decision" && f(d, "approved_quantity") > 0.0)
+        .map(|d| (d["time"].as_str().unwrap().to_owned(), f(d, "atr")))
+        .collect();
+    let rows: Vec<Vec<String>> = c.orders.lines().skip(1).map(|l| l.split(',').map(str::to_owned).collect()).collect();
+    let mut checked = 0;
+    for (k, r) in rows.iter().enumerate() {
+        // An entry's fill (at the next bar's open, stamped with that open =
+        // the decision bar's close) followed by the stop order it gets.
+        if r[5] == "entry" && r[10] == "filled" {
+            let atr = atr_at[&r[0]];
+            let fill: f64 = r[14].parse().unwrap();
+            let stop = rows[k + 1..].iter().find(|s| s[5] == "stop_loss" && s[10] == "submitted").unwrap();
+            let level: f64 = stop[8].parse().unwrap();
+            assert!((level - (fill - 2.0 * atr)).abs() <= 1e-9 * fill, "stop {level} vs fill {fill} - 2 x ATR {atr}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 10, "only {checked} entries checked");
+}

@@ -18,18 +18,7 @@ const MINUTE: i64 = 60 * 1_000_000_000;
 const TOL: f64 = 1e-8;
 
 fn lifted() -> RiskConfig {
-    RiskConfig {
-        max_risk_per_trade: 1.0,
-        max_position: 1.0,
-        max_total_exposure: 10.0,
-        max_correlated_exposure: 10.0,
-        max_sector_exposure: 10.0,
-        max_daily_loss: 1.0,
-        max_daily_trades: u32::MAX,
-        max_drawdown: 1.0,
-        drawdown_reduction_threshold: 1.0,
-        ..RiskConfig::default()
-    }
+    RiskConfig::lifted()
 }
 
 fn symbols(n: usize) -> Vec<Symbol> {
