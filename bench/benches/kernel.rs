@@ -449,11 +449,7 @@ fn no_restart<S>(_: &mut S, _: &mut [BarEvent]) {}
 /// The stages as `runner::build` makes them, for one symbol.
 fn build_stages(config: &KernelConfig) -> (FeatureStage, SignalStage, FeatureLayout) {
     let requested = SignalStage::requested_features(&config.strategy);
-    let risk = RiskFeatureParams {
-        atr_period: 14,
-        swing_lookback: config.risk.stop_loss.swing_lookback().unwrap_or(20),
-        volatility_window: 20,
-    };
+    let risk = RiskFeatureParams::for_config(config);
     let (specs, layout) = FeatureLayout::build(&requested, risk).unwrap();
     (FeatureStage::new(1, &specs).unwrap(), SignalStage::new(1, &config.strategy, layout), layout)
 }

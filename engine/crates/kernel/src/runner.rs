@@ -134,11 +134,7 @@ fn build<'a>(input: &RunInput<'a>, outputs: RecorderOutputs) -> Result<Built<'a>
         return Err(KernelError::NoData);
     }
     let requested = SignalStage::requested_features(&config.strategy);
-    let risk_params = RiskFeatureParams {
-        atr_period: 14,
-        swing_lookback: config.risk.stop_loss.swing_lookback().unwrap_or(20),
-        volatility_window: 20,
-    };
+    let risk_params = RiskFeatureParams::for_config(config);
     let (specs, layout): (_, FeatureLayout) = FeatureLayout::build(&requested, risk_params)?;
     let mut source = ReplaySource::new(&input.feeds, config.kill_switch_at);
     source.set_progress(input.progress.clone());

@@ -6,11 +6,15 @@
 use tradebot_features::{FeatureSet, FeatureSpec, MAX_FEATURES};
 use tradebot_strategy::{Strategy, StrategyConfig, StrategyContext};
 
-use crate::KernelError;
+use tradebot_exec::Slippage;
+use tradebot_risk::{SizingConfig, StopLossConfig};
+
 use crate::event::{BarEvent, EventKind};
+use crate::{KernelConfig, KernelError};
 
 /// Where the risk engine's inputs sit in an event's feature vector (after the
-/// strategy's own features).
+/// strategy's own features). An input the run does not need points at a slot
+/// no feature writes, which stays NaN ("not known").
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct FeatureLayout {
     /// The strategy's features occupy `0..strategy`.
@@ -21,12 +25,35 @@ pub struct FeatureLayout {
     pub volatility: usize,
 }
 
-/// Parameters of the features the account stage needs for stops and sizing.
+/// The features the account stage needs for stops, slippage and sizing;
+/// `None` for those this run's config never reads (they are not computed).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct RiskFeatureParams {
-    pub atr_period: usize,
-    pub swing_lookback: usize,
-    pub volatility_window: usize,
+    /// ATR period: ATR stops, ATR slippage.
+    pub atr_period: Option<usize>,
+    /// Swing low/high lookback: swing stops.
+    pub swing_lookback: Option<usize>,
+    /// Return-volatility window: volatility-adjusted sizing.
+    pub volatility_window: Option<usize>,
+}
+
+impl RiskFeatureParams {
+    /// Every input, for tools that want them all.
+    pub const ALL: RiskFeatureParams =
+        RiskFeatureParams { atr_period: Some(14), swing_lookback: Some(20), volatility_window: Some(20) };
+
+    /// What `config` reads: ATR(14) for ATR stops or ATR slippage, the swing
+    /// stop's lookback, return volatility over 20 bars for
+    /// volatility-adjusted sizing.
+    pub fn for_config(config: &KernelConfig) -> Self {
+        RiskFeatureParams {
+            atr_period: (matches!(config.risk.stop_loss, StopLossConfig::Atr(_))
+                || matches!(config.broker.slippage, Slippage::AtrFraction { .. }))
+            .then_some(14),
+            swing_lookback: config.risk.stop_loss.swing_lookback(),
+            volatility_window: matches!(config.sizing, SizingConfig::VolatilityAdjusted(_)).then_some(20),
+        }
+    }
 }
 
 impl FeatureLayout {
@@ -35,16 +62,30 @@ impl FeatureLayout {
     pub fn build(strategy: &[FeatureSpec], risk: RiskFeatureParams) -> Result<(Vec<FeatureSpec>, Self), KernelError> {
         let mut specs = strategy.to_vec();
         let k = specs.len();
-        specs.extend([
-            FeatureSpec::Atr { period: risk.atr_period },
-            FeatureSpec::SwingLow { lookback: risk.swing_lookback },
-            FeatureSpec::SwingHigh { lookback: risk.swing_lookback },
-            FeatureSpec::ReturnStd { window: risk.volatility_window },
-        ]);
-        if specs.len() > MAX_FEATURES {
-            return Err(KernelError::TooManyFeatures { requested: specs.len(), max: MAX_FEATURES });
+        let mut slot = |spec: Option<FeatureSpec>| {
+            spec.map(|s| {
+                specs.push(s);
+                specs.len() - 1
+            })
+        };
+        let atr = slot(risk.atr_period.map(|period| FeatureSpec::Atr { period }));
+        let swing_low = slot(risk.swing_lookback.map(|lookback| FeatureSpec::SwingLow { lookback }));
+        let swing_high = slot(risk.swing_lookback.map(|lookback| FeatureSpec::SwingHigh { lookback }));
+        let volatility = slot(risk.volatility_window.map(|window| FeatureSpec::ReturnStd { window }));
+        // One slot past the computed features must stay free: it is the NaN
+        // the inputs nobody computes point at.
+        let unused = specs.len();
+        if unused >= MAX_FEATURES {
+            return Err(KernelError::TooManyFeatures { requested: specs.len() + 1, max: MAX_FEATURES });
         }
-        Ok((specs, FeatureLayout { strategy: k, atr: k, swing_low: k + 1, swing_high: k + 2, volatility: k + 3 }))
+        let layout = FeatureLayout {
+            strategy: k,
+            atr: atr.unwrap_or(unused),
+            swing_low: swing_low.unwrap_or(unused),
+            swing_high: swing_high.unwrap_or(unused),
+            volatility: volatility.unwrap_or(unused),
+        };
+        Ok((specs, layout))
     }
 }
 
