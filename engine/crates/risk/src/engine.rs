@@ -97,7 +97,10 @@ impl RiskEngine {
     pub fn end_of_step(&mut self, now: Timestamp, ledger: &Ledger, out: &mut impl FnMut(RiskEvent)) {
         let equity = ledger.equity();
         self.now = now;
-        self.windows.sample();
+        // Correlation needs a pair: one instrument samples nothing.
+        if self.symbols() > 1 {
+            self.windows.sample();
+        }
 
         // A daily-loss latch a check found is reported before the day can roll.
         self.report_daily_loss(out);
