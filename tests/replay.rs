@@ -161,6 +161,20 @@ fn replays_are_byte_identical_across_runs_and_pipeline_modes() {
     }
 }
 
+#[test]
+fn the_written_config_reproduces_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (first, second) = (tmp.path().join("first"), tmp.path().join("second"));
+    let cfg = config("sma_cross_backtesting_py.toml");
+    let o = replay(&["--config", p(&cfg), "--output", p(&first)]);
+    assert_eq!(status(&o), 0, "{}", stderr(&o));
+    let o = replay(&["--config", p(&first.join("config.toml")), "--output", p(&second)]);
+    assert_eq!(status(&o), 0, "{}", stderr(&o));
+    for f in DETERMINISTIC_OUTPUTS {
+        assert!(read(&first, f) == read(&second, f), "{f} differs when replayed from the written config.toml");
+    }
+}
+
 fn write_config(dir: &Path, text: &str) -> PathBuf {
     let path = dir.join("run.toml");
     std::fs::write(&path, text).unwrap();

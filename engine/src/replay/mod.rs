@@ -144,7 +144,9 @@ pub fn replay(opts: &ReplayOptions) -> Result<ReplaySummary, ReplayError> {
     }
     staging.write_json("metrics.json", &output::metrics_json(&main, &baselines, &data))?;
     staging.write_json("latency.json", &output::latency_json(&main))?;
-    staging.write_text("config.toml", &toml::to_string(&config).unwrap_or_default())?;
+    let effective = toml::to_string(&config)
+        .map_err(|e| ReplayError::Output { file: staging.path().join("config.toml"), message: e.to_string() })?;
+    staging.write_text("config.toml", &effective)?;
     if config.output.report {
         let html = report::render(
             &staging.path().join("trades.csv"),
