@@ -21,10 +21,8 @@ fn column(path: &PathBuf, name: &str) -> Vec<String> {
 #[test]
 fn sma_matches_pandas_rolling_mean_bit_for_bit() {
     for market in ["ETH_BTC-5m", "LTC_BTC-5m", "XRP_ETH-5m", "NXT_BTC-5m"] {
-        let closes: Vec<f64> = column(&repo(&format!("tests/data/{market}.csv")), "close")
-            .iter()
-            .map(|c| c.parse().unwrap())
-            .collect();
+        let closes: Vec<f64> =
+            column(&repo(&format!("tests/data/{market}.csv")), "close").iter().map(|c| c.parse().unwrap()).collect();
         let golden = repo(&format!("tests/golden/pandas/{market}.sma.csv"));
         for n in [10, 20, 50] {
             let want = column(&golden, &format!("sma_{n}"));
