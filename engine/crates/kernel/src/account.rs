@@ -41,6 +41,12 @@ use crate::upstream::FeatureLayout;
 /// a ring to the recorder's lane.
 pub trait RecordSink {
     fn record(&mut self, record: &Record);
+
+    /// Whether anyone reads the per-step equity samples; when nobody does
+    /// (benchmarks), the stage does not build them.
+    fn wants_equity(&self) -> bool {
+        true
+    }
 }
 
 /// Most orders the engine tracks at once (working orders of every symbol).
@@ -569,6 +575,9 @@ impl AccountStage {
         self.peak_equity = self.peak_equity.max(equity);
         let open_positions = self.ledger.positions().iter().filter(|p| !p.is_flat()).count();
         self.metrics.on_step(now, equity, open_positions > 0);
+        if !sink.wants_equity() {
+            return;
+        }
         sink.record(&Record::Equity(EquitySample {
             time: now,
             equity,

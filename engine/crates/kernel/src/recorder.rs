@@ -321,6 +321,11 @@ impl Recorder {
 
 impl RecordSink for Recorder {
     #[inline]
+    fn wants_equity(&self) -> bool {
+        self.out.keep_equity_curve || self.out.equity.is_some()
+    }
+
+    #[inline]
     fn record(&mut self, record: &Record) {
         if self.error.is_some() {
             return;

@@ -210,7 +210,12 @@ impl RiskEngine {
         if equity.is_nan() {
             return f64::NAN;
         }
-        let peak = self.high_water.max(equity);
+        // At or above the high-water mark there is no drawdown; skipping the
+        // division there keeps it off the common path of every step.
+        if equity >= self.high_water {
+            return 0.0;
+        }
+        let peak = self.high_water;
         if peak > 0.0 { ((peak - equity) / peak).max(0.0) } else { 0.0 }
     }
 
@@ -269,8 +274,12 @@ impl RiskEngine {
 
     /// Latches `max_daily_loss` for the rest of the UTC day.
     pub(crate) fn update_daily_loss(&mut self, equity: f64) {
+        // A day in profit cannot reach a positive loss limit.
+        if self.daily_loss_hit.is_some() || equity >= self.day_start_equity {
+            return;
+        }
         let loss = self.daily_loss(equity);
-        if self.daily_loss_hit.is_none() && loss >= self.config.max_daily_loss {
+        if loss >= self.config.max_daily_loss {
             self.daily_loss_hit = Some(loss);
         }
     }
