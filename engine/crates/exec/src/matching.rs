@@ -2,13 +2,13 @@
 //! would have produced them, then execute them one by one against the
 //! volume cap, reduce-only limits and the account's funds.
 
-use tradebot_core::{Candle, Fill, OrderEvent, OrderKind, OrderReason, OrderStatus, SymbolId, Timestamp};
+use tradebot_core::{Candle, Fill, OrderEvent, OrderKind, OrderReason, OrderStatus, Side, SymbolId, Timestamp};
 
 use crate::broker::terminal_event;
 use crate::funds::affordable;
 use crate::path::Path;
 use crate::plan::{Candidate, Pricing, plan};
-use crate::{BarError, SimBroker};
+use crate::{BarError, SimBroker, WorkingOrder};
 
 /// A remainder this small relative to the order (float noise from summing
 /// partial fills or from a position booked in pieces) counts as filled.
@@ -39,7 +39,11 @@ impl SimBroker {
         self.candidates.clear();
         for (index, order) in self.orders.iter_mut().enumerate() {
             // No look-ahead: an order decided at T only sees bars opening at or after T.
-            if order.done || order.symbol() != symbol || order.request.created > bar.open_time {
+            if order.done
+                || order.symbol() != symbol
+                || order.request.created > bar.open_time
+                || out_of_range(order, bar)
+            {
                 continue;
             }
             let planned = plan(order, index, bar, &path, self.config.market_fill);
@@ -48,6 +52,12 @@ impl SimBroker {
                 // At most one candidate per order: never beyond the preallocated capacity.
                 self.candidates.push(candidate);
             }
+        }
+        if self.candidates.is_empty() {
+            // Nothing reached this bar (the common case of a resting stop far
+            // from the price): no fills, no order finished.
+            self.ledger.mark(symbol, bar.close);
+            return Ok(());
         }
         self.apply_adverse_first();
         self.candidates
@@ -211,4 +221,28 @@ fn is_valid(bar: &Candle) -> bool {
         && bar.high >= bar.open.max(bar.close)
         && bar.volume.is_finite()
         && bar.volume >= 0.0
+}
+
+/// A resting order whose trigger or limit price lies outside the bar's range
+/// cannot trigger or fill on it: the price path never leaves `[low, high]`.
+/// Checked before planning, because most bars reach no resting order.
+#[inline]
+fn out_of_range(order: &WorkingOrder, bar: &Candle) -> bool {
+    let above = |level: f64| bar.high < level;
+    let below = |level: f64| bar.low > level;
+    match (order.kind(), order.triggered, order.side()) {
+        (OrderKind::Stop { stop }, false, Side::Buy) | (OrderKind::StopLimit { stop, .. }, false, Side::Buy) => {
+            above(stop)
+        }
+        (OrderKind::Stop { stop }, false, Side::Sell) | (OrderKind::StopLimit { stop, .. }, false, Side::Sell) => {
+            below(stop)
+        }
+        (OrderKind::Limit { limit }, _, Side::Buy) | (OrderKind::StopLimit { limit, .. }, true, Side::Buy) => {
+            below(limit)
+        }
+        (OrderKind::Limit { limit }, _, Side::Sell) | (OrderKind::StopLimit { limit, .. }, true, Side::Sell) => {
+            above(limit)
+        }
+        _ => false,
+    }
 }
