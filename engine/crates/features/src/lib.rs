@@ -11,12 +11,18 @@
 
 mod atr;
 mod extrema;
+mod momentum;
 mod sma;
 mod spec;
+mod stats;
 mod stdev;
+mod volatility;
 
 pub use atr::Atr;
 pub use extrema::{RollingMax, RollingMin};
+pub use momentum::{Adx, AdxValue, Cci, Ema, Macd, MacdValue, Mfi, Obv, Roc, Rsi, Stoch, StochValue, WillR};
 pub use sma::Sma;
 pub use spec::{FeatureSet, FeatureSpec, MAX_FEATURES};
+pub use stats::{ReturnKurt, ReturnSkew, SimpleReturn, ZScore};
 pub use stdev::ReturnStd;
+pub use volatility::{Bollinger, BollingerBands, Natr, Parkinson, TrueRange};
