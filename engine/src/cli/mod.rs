@@ -1,6 +1,7 @@
 //! Command-line definitions and dispatch.
 
 mod data_cmds;
+mod features_cmd;
 mod replay_cmd;
 
 use std::path::PathBuf;
@@ -37,6 +38,8 @@ enum Command {
     /// write metrics, trades, orders, equity, a decision log, latency and an
     /// HTML report.
     Replay(replay_cmd::ReplayArgs),
+    /// Compute a feature set over a stored market and write the matrix as CSV.
+    Features(features_cmd::FeaturesArgs),
 }
 
 /// Why a command failed, and whose fault it was.
@@ -71,6 +74,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Export(a) => data_cmds::export(a),
         Command::Reconcile(a) => data_cmds::reconcile(a),
         Command::Replay(a) => replay_cmd::replay_cmd(a),
+        Command::Features(a) => features_cmd::features(a),
     }
 }
 

@@ -11,7 +11,9 @@
 
 mod atr;
 mod extrema;
+mod flow;
 mod momentum;
+mod set;
 mod sma;
 mod spec;
 mod stats;
@@ -20,9 +22,18 @@ mod volatility;
 
 pub use atr::Atr;
 pub use extrema::{RollingMax, RollingMin};
+pub use flow::{
+    BookLevel, BookSnapshot, Keltner, KeltnerBands, RollingVwap, SIZE_BUCKETS, SessionVwap, TickCvd, TickRule, Trade,
+    TradeBar, TradeBarParams, TradeBars, VolumeProfile, VolumeProfileValue,
+};
 pub use momentum::{Adx, AdxValue, Cci, Ema, Macd, MacdValue, Mfi, Obv, Roc, Rsi, Stoch, StochValue, WillR};
+pub use set::{FeatureMatrix, FeatureSetDef, FeatureSetError};
 pub use sma::Sma;
 pub use spec::{FeatureSet, FeatureSpec, MAX_FEATURES};
+pub use stats::{
+    Autocorr, Drawdown, GARCH_BACKCAST, Garch11, Garch11Params, GarchValue, GarmanKlass, Hurst, PercentRank,
+    QuantileValues, RealizedVol, RollingQuantiles, RollingSharpe, TrendFit, TrendValue,
+};
 pub use stats::{ReturnKurt, ReturnSkew, SimpleReturn, ZScore};
 pub use stdev::ReturnStd;
 pub use volatility::{Bollinger, BollingerBands, Natr, Parkinson, TrueRange};

@@ -1,69 +1,304 @@
-//! [`FeatureSpec`] names a feature; [`FeatureSet`] computes a list of them
-//! for one instrument, bar by bar, into a fixed-size array that travels
-//! through the pipeline without allocating.
+//! [`FeatureSpec`] names a feature and its parameters; [`FeatureSet`]
+//! computes a list of them for one instrument, bar by bar, into a fixed-size
+//! array that travels through the pipeline without allocating. The same
+//! computation ([`Computer`]) backs the named feature sets of
+//! [`crate::FeatureMatrix`], so the strategy slot, the agents, training and
+//! the `features` command all see one implementation.
 
 use serde::{Deserialize, Serialize};
 use tradebot_core::Candle;
 
-use crate::{Atr, ReturnStd, RollingMax, RollingMin, Sma};
+use crate::{
+    Adx, Atr, Bollinger, Cci, Ema, Macd, Mfi, Natr, Obv, Parkinson, ReturnKurt, ReturnSkew, ReturnStd, Roc, RollingMax,
+    RollingMin, Rsi, SimpleReturn, Sma, Stoch, TrueRange, WillR, ZScore,
+};
 
-/// The most features one instrument's vector can hold.
+/// The most feature values one instrument's pipeline event can hold.
 pub const MAX_FEATURES: usize = 16;
 
-/// A feature a strategy or the risk engine asks for.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A feature a strategy, the risk engine or a feature set asks for. Most
+/// produce one value per bar; MACD, ADX, the stochastic and Bollinger bands
+/// produce several (see [`FeatureSpec::columns`]).
+#[derive(Copy, Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum FeatureSpec {
     /// The bar's close.
     Close,
-    /// Simple moving average of the close.
+    /// Simple moving average of the close (pandas-compatible).
     Sma { period: usize },
+    /// Exponential moving average of the close, seeded with the SMA of the first `period` closes.
+    Ema { period: usize },
+    /// MACD line, signal and histogram (TA-Lib's seeding).
+    Macd { fast: usize, slow: usize, signal: usize },
+    /// Wilder's ADX with +DI and -DI.
+    Adx { period: usize },
+    /// Wilder's RSI.
+    Rsi { period: usize },
+    /// Slow stochastic %K and %D.
+    Stoch { fast_k: usize, slow_k: usize, slow_d: usize },
+    /// Rate of change, percent.
+    Roc { period: usize },
+    /// Williams %R.
+    WillR { period: usize },
+    /// On-balance volume.
+    Obv,
+    /// Money flow index.
+    Mfi { period: usize },
+    /// Commodity channel index.
+    Cci { period: usize },
+    /// Bollinger bands: SMA ± `k` population standard deviations.
+    Bollinger { period: usize, k: f64 },
     /// Wilder's average true range.
     Atr { period: usize },
+    /// ATR as a percentage of the close.
+    Natr { period: usize },
+    /// True range.
+    TrueRange,
+    /// One-bar simple return of the close.
+    Return,
+    /// Sample standard deviation of one-bar returns over `window` bars.
+    ReturnStd { window: usize },
+    /// Rolling skewness of one-bar returns (pandas `rolling.skew`).
+    ReturnSkew { window: usize },
+    /// Rolling excess kurtosis of one-bar returns (pandas `rolling.kurt`).
+    ReturnKurt { window: usize },
+    /// `(close - SMA) / sample std of the close` over `window` bars.
+    ZScore { window: usize },
+    /// Parkinson's high-low volatility over `window` bars.
+    Parkinson { window: usize },
     /// Lowest low of the last `lookback` bars (swing support).
     SwingLow { lookback: usize },
     /// Highest high of the last `lookback` bars (swing resistance).
     SwingHigh { lookback: usize },
-    /// Sample standard deviation of one-bar returns over `window` bars.
-    ReturnStd { window: usize },
 }
 
+/// `2` for 2.0, `2.5` for 2.5: parameters in column names.
+fn num(k: f64) -> String {
+    if k.fract() == 0.0 && k.abs() < 1e15 { format!("{}", k as i64) } else { format!("{k}") }
+}
+
+impl FeatureSpec {
+    /// How many values the feature produces per bar.
+    pub fn outputs(&self) -> usize {
+        match self {
+            FeatureSpec::Macd { .. } | FeatureSpec::Adx { .. } | FeatureSpec::Bollinger { .. } => 3,
+            FeatureSpec::Stoch { .. } => 2,
+            _ => 1,
+        }
+    }
+
+    /// Column names, in output order. Where the feature is one of TA-Lib's,
+    /// the name is the column name of the golden reference files.
+    pub fn columns(&self) -> Vec<String> {
+        match *self {
+            FeatureSpec::Close => vec!["close".into()],
+            FeatureSpec::Sma { period } => vec![format!("sma_{period}")],
+            FeatureSpec::Ema { period } => vec![format!("ema_{period}")],
+            FeatureSpec::Macd { fast, slow, signal } => {
+                let p = format!("{fast}_{slow}_{signal}");
+                vec![format!("macd_{p}"), format!("macd_signal_{p}"), format!("macd_hist_{p}")]
+            }
+            FeatureSpec::Adx { period } => {
+                vec![format!("adx_{period}"), format!("plus_di_{period}"), format!("minus_di_{period}")]
+            }
+            FeatureSpec::Rsi { period } => vec![format!("rsi_{period}")],
+            FeatureSpec::Stoch { fast_k, slow_k, slow_d } => {
+                let p = format!("{fast_k}_{slow_k}_{slow_d}");
+                vec![format!("stoch_k_{p}"), format!("stoch_d_{p}")]
+            }
+            FeatureSpec::Roc { period } => vec![format!("roc_{period}")],
+            FeatureSpec::WillR { period } => vec![format!("willr_{period}")],
+            FeatureSpec::Obv => vec!["obv".into()],
+            FeatureSpec::Mfi { period } => vec![format!("mfi_{period}")],
+            FeatureSpec::Cci { period } => vec![format!("cci_{period}")],
+            FeatureSpec::Bollinger { period, k } => {
+                let p = format!("{period}_{}", num(k));
+                vec![format!("bb_upper_{p}"), format!("bb_middle_{p}"), format!("bb_lower_{p}")]
+            }
+            FeatureSpec::Atr { period } => vec![format!("atr_{period}")],
+            FeatureSpec::Natr { period } => vec![format!("natr_{period}")],
+            FeatureSpec::TrueRange => vec!["trange".into()],
+            FeatureSpec::Return => vec!["ret_1".into()],
+            FeatureSpec::ReturnStd { window } => vec![format!("ret_std_{window}")],
+            FeatureSpec::ReturnSkew { window } => vec![format!("ret_skew_{window}")],
+            FeatureSpec::ReturnKurt { window } => vec![format!("ret_kurt_{window}")],
+            FeatureSpec::ZScore { window } => vec![format!("zscore_close_{window}")],
+            FeatureSpec::Parkinson { window } => vec![format!("parkinson_vol_{window}")],
+            FeatureSpec::SwingLow { lookback } => vec![format!("swing_low_{lookback}")],
+            FeatureSpec::SwingHigh { lookback } => vec![format!("swing_high_{lookback}")],
+        }
+    }
+
+    /// A parameter that makes the feature meaningless (a zero period, a
+    /// non-finite or non-positive band width), named for error messages.
+    pub fn invalid_parameter(&self) -> Option<&'static str> {
+        let zero = |p: usize, name: &'static str| (p == 0).then_some(name);
+        match *self {
+            FeatureSpec::Close | FeatureSpec::Obv | FeatureSpec::TrueRange | FeatureSpec::Return => None,
+            FeatureSpec::Sma { period }
+            | FeatureSpec::Ema { period }
+            | FeatureSpec::Adx { period }
+            | FeatureSpec::Rsi { period }
+            | FeatureSpec::Roc { period }
+            | FeatureSpec::WillR { period }
+            | FeatureSpec::Mfi { period }
+            | FeatureSpec::Cci { period }
+            | FeatureSpec::Atr { period }
+            | FeatureSpec::Natr { period } => zero(period, "period"),
+            FeatureSpec::Macd { fast, slow, signal } => {
+                zero(fast, "fast").or(zero(signal, "signal")).or((slow <= fast).then_some("slow (must exceed fast)"))
+            }
+            FeatureSpec::Stoch { fast_k, slow_k, slow_d } => {
+                zero(fast_k, "fast_k").or(zero(slow_k, "slow_k")).or(zero(slow_d, "slow_d"))
+            }
+            FeatureSpec::Bollinger { period, k } => {
+                zero(period, "period").or((!(k.is_finite() && k > 0.0)).then_some("k"))
+            }
+            FeatureSpec::ReturnStd { window }
+            | FeatureSpec::ReturnSkew { window }
+            | FeatureSpec::ReturnKurt { window }
+            | FeatureSpec::ZScore { window }
+            | FeatureSpec::Parkinson { window } => (window < 2).then_some("window (at least 2)"),
+            FeatureSpec::SwingLow { lookback } | FeatureSpec::SwingHigh { lookback } => zero(lookback, "lookback"),
+        }
+    }
+}
+
+/// The running state of one feature.
 #[derive(Clone, Debug)]
-enum State {
+pub(crate) enum Computer {
     Close,
     Sma(Sma),
+    Ema(Ema),
+    Macd(Macd),
+    Adx(Adx),
+    Rsi(Rsi),
+    Stoch(Stoch),
+    Roc(Roc),
+    WillR(WillR),
+    Obv(Obv),
+    Mfi(Mfi),
+    Cci(Cci),
+    Bollinger(Bollinger),
     Atr(Atr),
+    Natr(Natr),
+    TrueRange(TrueRange),
+    Return(SimpleReturn),
+    ReturnStd(ReturnStd),
+    ReturnSkew(ReturnSkew),
+    ReturnKurt(ReturnKurt),
+    ZScore(ZScore),
+    Parkinson(Parkinson),
     SwingLow(RollingMin),
     SwingHigh(RollingMax),
-    ReturnStd(ReturnStd),
 }
 
-/// Computes a fixed list of features for one instrument.
+impl Computer {
+    pub(crate) fn new(spec: &FeatureSpec) -> Self {
+        match *spec {
+            FeatureSpec::Close => Computer::Close,
+            FeatureSpec::Sma { period } => Computer::Sma(Sma::new(period)),
+            FeatureSpec::Ema { period } => Computer::Ema(Ema::new(period)),
+            FeatureSpec::Macd { fast, slow, signal } => Computer::Macd(Macd::new(fast, slow, signal)),
+            FeatureSpec::Adx { period } => Computer::Adx(Adx::new(period)),
+            FeatureSpec::Rsi { period } => Computer::Rsi(Rsi::new(period)),
+            FeatureSpec::Stoch { fast_k, slow_k, slow_d } => Computer::Stoch(Stoch::new(fast_k, slow_k, slow_d)),
+            FeatureSpec::Roc { period } => Computer::Roc(Roc::new(period)),
+            FeatureSpec::WillR { period } => Computer::WillR(WillR::new(period)),
+            FeatureSpec::Obv => Computer::Obv(Obv::new()),
+            FeatureSpec::Mfi { period } => Computer::Mfi(Mfi::new(period)),
+            FeatureSpec::Cci { period } => Computer::Cci(Cci::new(period)),
+            FeatureSpec::Bollinger { period, k } => Computer::Bollinger(Bollinger::new(period, k)),
+            FeatureSpec::Atr { period } => Computer::Atr(Atr::new(period)),
+            FeatureSpec::Natr { period } => Computer::Natr(Natr::new(period)),
+            FeatureSpec::TrueRange => Computer::TrueRange(TrueRange::new()),
+            FeatureSpec::Return => Computer::Return(SimpleReturn::new()),
+            FeatureSpec::ReturnStd { window } => Computer::ReturnStd(ReturnStd::new(window)),
+            FeatureSpec::ReturnSkew { window } => Computer::ReturnSkew(ReturnSkew::new(window)),
+            FeatureSpec::ReturnKurt { window } => Computer::ReturnKurt(ReturnKurt::new(window)),
+            FeatureSpec::ZScore { window } => Computer::ZScore(ZScore::new(window)),
+            FeatureSpec::Parkinson { window } => Computer::Parkinson(Parkinson::new(window)),
+            FeatureSpec::SwingLow { lookback } => Computer::SwingLow(RollingMin::new(lookback)),
+            FeatureSpec::SwingHigh { lookback } => Computer::SwingHigh(RollingMax::new(lookback)),
+        }
+    }
+
+    /// Folds in one bar and writes the feature's outputs to the front of `out`.
+    #[inline]
+    pub(crate) fn update(&mut self, bar: &Candle, out: &mut [f64]) {
+        let mut put = |i: usize, v: f64| {
+            if let Some(slot) = out.get_mut(i) {
+                *slot = v;
+            }
+        };
+        match self {
+            Computer::Close => put(0, bar.close),
+            Computer::Sma(s) => put(0, s.update(bar.close)),
+            Computer::Ema(e) => put(0, e.update(bar.close)),
+            Computer::Macd(m) => {
+                let v = m.update(bar.close);
+                put(0, v.macd);
+                put(1, v.signal);
+                put(2, v.hist);
+            }
+            Computer::Adx(a) => {
+                let v = a.update(bar);
+                put(0, v.adx);
+                put(1, v.plus_di);
+                put(2, v.minus_di);
+            }
+            Computer::Rsi(r) => put(0, r.update(bar.close)),
+            Computer::Stoch(s) => {
+                let v = s.update(bar);
+                put(0, v.k);
+                put(1, v.d);
+            }
+            Computer::Roc(r) => put(0, r.update(bar.close)),
+            Computer::WillR(w) => put(0, w.update(bar)),
+            Computer::Obv(o) => put(0, o.update(bar)),
+            Computer::Mfi(m) => put(0, m.update(bar)),
+            Computer::Cci(c) => put(0, c.update(bar)),
+            Computer::Bollinger(b) => {
+                let v = b.update(bar.close);
+                put(0, v.upper);
+                put(1, v.middle);
+                put(2, v.lower);
+            }
+            Computer::Atr(a) => put(0, a.update(bar)),
+            Computer::Natr(n) => put(0, n.update(bar)),
+            Computer::TrueRange(t) => put(0, t.update(bar)),
+            Computer::Return(r) => put(0, r.update(bar.close)),
+            Computer::ReturnStd(s) => put(0, s.update(bar.close)),
+            Computer::ReturnSkew(s) => put(0, s.update(bar.close)),
+            Computer::ReturnKurt(k) => put(0, k.update(bar.close)),
+            Computer::ZScore(z) => put(0, z.update(bar.close)),
+            Computer::Parkinson(p) => put(0, p.update(bar)),
+            Computer::SwingLow(m) => put(0, m.update(bar.low)),
+            Computer::SwingHigh(m) => put(0, m.update(bar.high)),
+        }
+    }
+}
+
+/// Computes a fixed list of features for one instrument into a fixed array
+/// (the pipeline event's), at most [`MAX_FEATURES`] values in all.
 #[derive(Clone, Debug)]
 pub struct FeatureSet {
-    states: Vec<State>,
+    computers: Vec<(Computer, usize)>,
     values: [f64; MAX_FEATURES],
+    len: usize,
 }
 
 impl FeatureSet {
-    /// Builds the computation for `specs`; `None` if there are more than
+    /// Builds the computation for `specs`; `None` if their outputs exceed
     /// [`MAX_FEATURES`].
     pub fn new(specs: &[FeatureSpec]) -> Option<Self> {
-        if specs.len() > MAX_FEATURES {
-            return None;
+        let mut at = 0;
+        let mut computers = Vec::with_capacity(specs.len());
+        for s in specs {
+            computers.push((Computer::new(s), at));
+            at += s.outputs();
         }
-        let states = specs
-            .iter()
-            .map(|s| match *s {
-                FeatureSpec::Close => State::Close,
-                FeatureSpec::Sma { period } => State::Sma(Sma::new(period)),
-                FeatureSpec::Atr { period } => State::Atr(Atr::new(period)),
-                FeatureSpec::SwingLow { lookback } => State::SwingLow(RollingMin::new(lookback)),
-                FeatureSpec::SwingHigh { lookback } => State::SwingHigh(RollingMax::new(lookback)),
-                FeatureSpec::ReturnStd { window } => State::ReturnStd(ReturnStd::new(window)),
-            })
-            .collect();
-        Some(FeatureSet { states, values: [f64::NAN; MAX_FEATURES] })
+        (at <= MAX_FEATURES).then_some(FeatureSet { computers, values: [f64::NAN; MAX_FEATURES], len: at })
     }
 
     /// Folds in one bar and returns the features as of its close.
@@ -80,28 +315,22 @@ impl FeatureSet {
     /// no intermediate copy.
     #[inline]
     pub fn update_into(&mut self, bar: &Candle, out: &mut [f64; MAX_FEATURES]) {
-        for (state, out) in self.states.iter_mut().zip(out.iter_mut()) {
-            *out = match state {
-                State::Close => bar.close,
-                State::Sma(s) => s.update(bar.close),
-                State::Atr(a) => a.update(bar),
-                State::SwingLow(m) => m.update(bar.low),
-                State::SwingHigh(m) => m.update(bar.high),
-                State::ReturnStd(s) => s.update(bar.close),
-            };
+        for (c, at) in &mut self.computers {
+            c.update(bar, &mut out[*at..]);
         }
     }
 
     #[inline]
     pub fn values(&self) -> &[f64] {
-        &self.values[..self.states.len()]
+        &self.values[..self.len]
     }
 
+    /// Number of values (not specs) per bar.
     pub fn len(&self) -> usize {
-        self.states.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.states.is_empty()
+        self.len == 0
     }
 }

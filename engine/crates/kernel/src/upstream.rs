@@ -61,11 +61,14 @@ impl FeatureLayout {
     /// engine's inputs, and where each lands.
     pub fn build(strategy: &[FeatureSpec], risk: RiskFeatureParams) -> Result<(Vec<FeatureSpec>, Self), KernelError> {
         let mut specs = strategy.to_vec();
-        let k = specs.len();
+        let k: usize = specs.iter().map(FeatureSpec::outputs).sum();
+        let mut next = k;
+        // Each risk input is a one-value feature: its slot is the next value.
         let mut slot = |spec: Option<FeatureSpec>| {
             spec.map(|s| {
                 specs.push(s);
-                specs.len() - 1
+                next += 1;
+                next - 1
             })
         };
         let atr = slot(risk.atr_period.map(|period| FeatureSpec::Atr { period }));
@@ -74,9 +77,9 @@ impl FeatureLayout {
         let volatility = slot(risk.volatility_window.map(|window| FeatureSpec::ReturnStd { window }));
         // One slot past the computed features must stay free: it is the NaN
         // the inputs nobody computes point at.
-        let unused = specs.len();
+        let unused = next;
         if unused >= MAX_FEATURES {
-            return Err(KernelError::TooManyFeatures { requested: specs.len() + 1, max: MAX_FEATURES });
+            return Err(KernelError::TooManyFeatures { requested: unused + 1, max: MAX_FEATURES });
         }
         let layout = FeatureLayout {
             strategy: k,
@@ -97,8 +100,10 @@ pub struct FeatureStage {
 
 impl FeatureStage {
     pub fn new(symbols: usize, specs: &[FeatureSpec]) -> Result<Self, KernelError> {
-        let set =
-            FeatureSet::new(specs).ok_or(KernelError::TooManyFeatures { requested: specs.len(), max: MAX_FEATURES })?;
+        let set = FeatureSet::new(specs).ok_or(KernelError::TooManyFeatures {
+            requested: specs.iter().map(FeatureSpec::outputs).sum(),
+            max: MAX_FEATURES,
+        })?;
         Ok(FeatureStage { sets: vec![set; symbols] })
     }
 

@@ -1,0 +1,221 @@
+//! Named, versioned feature sets: what an agent is trained on and served.
+//!
+//! A [`FeatureSetDef`] lists features with their parameters under a name and
+//! a version. It yields a fixed-order vector with stable column names (the
+//! TA-Lib golden files' names where the feature is TA-Lib's) and a validity
+//! mask: a value is valid once its feature has warmed up; before that it is
+//! NaN, never a silent zero. The definition's hash travels with every model
+//! trained on the set, so the engine can refuse a model trained on another.
+//!
+//! [`FeatureMatrix`] computes a set bar by bar with the same streaming code
+//! the pipeline runs ([`crate::FeatureSet`]), so training and serving cannot
+//! drift apart.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+use tradebot_core::Candle;
+
+use crate::FeatureSpec;
+use crate::spec::Computer;
+
+/// A named, versioned list of features.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureSetDef {
+    pub name: String,
+    pub version: u32,
+    pub features: Vec<FeatureSpec>,
+}
+
+#[derive(Debug, Error, PartialEq)]
+#[non_exhaustive]
+pub enum FeatureSetError {
+    #[error("feature set `{set}`: features[{index}] ({kind}): invalid {parameter}")]
+    InvalidParameter { set: String, index: usize, kind: String, parameter: &'static str },
+    #[error("feature set `{set}`: column `{column}` appears twice")]
+    DuplicateColumn { set: String, column: String },
+    #[error("feature set `{set}` has no features")]
+    Empty { set: String },
+    #[error("unknown feature set `{0}` (built in: talib_v1)")]
+    Unknown(String),
+}
+
+impl FeatureSetDef {
+    /// Every column of the TA-Lib golden reference files, in their order.
+    pub fn talib_v1() -> Self {
+        use FeatureSpec as F;
+        FeatureSetDef {
+            name: "talib_v1".into(),
+            version: 1,
+            features: vec![
+                F::Sma { period: 10 },
+                F::Sma { period: 20 },
+                F::Sma { period: 50 },
+                F::Sma { period: 200 },
+                F::Ema { period: 12 },
+                F::Ema { period: 26 },
+                F::Macd { fast: 12, slow: 26, signal: 9 },
+                F::Adx { period: 14 },
+                F::Rsi { period: 14 },
+                F::Stoch { fast_k: 14, slow_k: 3, slow_d: 3 },
+                F::Roc { period: 10 },
+                F::WillR { period: 14 },
+                F::Bollinger { period: 20, k: 2.0 },
+                F::Atr { period: 14 },
+                F::Natr { period: 14 },
+                F::TrueRange,
+                F::Obv,
+                F::Mfi { period: 14 },
+                F::Cci { period: 20 },
+                F::Return,
+                F::ReturnStd { window: 20 },
+                F::ReturnSkew { window: 20 },
+                F::ReturnKurt { window: 20 },
+                F::ZScore { window: 20 },
+                F::Parkinson { window: 20 },
+            ],
+        }
+    }
+
+    /// A built-in set by name.
+    pub fn builtin(name: &str) -> Result<Self, FeatureSetError> {
+        match name {
+            "talib_v1" => Ok(Self::talib_v1()),
+            other => Err(FeatureSetError::Unknown(other.to_owned())),
+        }
+    }
+
+    /// Column names in output order.
+    pub fn columns(&self) -> Vec<String> {
+        self.features.iter().flat_map(FeatureSpec::columns).collect()
+    }
+
+    /// `sha256:` and the hex SHA-256 of the definition's canonical JSON
+    /// (name, version and every feature with its parameters, in order).
+    pub fn definition_hash(&self) -> String {
+        // Serialising plain data with serde_json cannot fail; an empty
+        // string would still hash deterministically.
+        let canonical = serde_json::to_string(self).unwrap_or_default();
+        let digest = Sha256::digest(canonical.as_bytes());
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        format!("sha256:{hex}")
+    }
+
+    /// Checks every parameter and that column names are unique.
+    pub fn validate(&self) -> Result<(), FeatureSetError> {
+        if self.features.is_empty() {
+            return Err(FeatureSetError::Empty { set: self.name.clone() });
+        }
+        for (index, f) in self.features.iter().enumerate() {
+            if let Some(parameter) = f.invalid_parameter() {
+                let kind = f.columns().first().cloned().unwrap_or_default();
+                return Err(FeatureSetError::InvalidParameter { set: self.name.clone(), index, kind, parameter });
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for c in self.columns() {
+            if !seen.insert(c.clone()) {
+                return Err(FeatureSetError::DuplicateColumn { set: self.name.clone(), column: c });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A feature set computed bar by bar for one instrument.
+#[derive(Clone, Debug)]
+pub struct FeatureMatrix {
+    def: FeatureSetDef,
+    columns: Vec<String>,
+    computers: Vec<(Computer, usize)>,
+    values: Vec<f64>,
+}
+
+impl FeatureMatrix {
+    pub fn new(def: FeatureSetDef) -> Result<Self, FeatureSetError> {
+        def.validate()?;
+        let columns = def.columns();
+        let mut at = 0;
+        let computers = def
+            .features
+            .iter()
+            .map(|f| {
+                let c = (Computer::new(f), at);
+                at += f.outputs();
+                c
+            })
+            .collect();
+        Ok(FeatureMatrix { values: vec![f64::NAN; columns.len()], columns, computers, def })
+    }
+
+    pub fn definition(&self) -> &FeatureSetDef {
+        &self.def
+    }
+
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    /// Folds in one bar; returns every value as of its close (no allocation).
+    #[inline]
+    pub fn update(&mut self, bar: &Candle) -> &[f64] {
+        for (c, at) in &mut self.computers {
+            c.update(bar, &mut self.values[*at..]);
+        }
+        &self.values
+    }
+
+    /// The latest values.
+    pub fn values(&self) -> &[f64] {
+        &self.values
+    }
+
+    /// Validity mask of the latest values: `true` once the column's feature
+    /// has warmed up (its value is defined).
+    pub fn valid(&self) -> impl Iterator<Item = bool> + '_ {
+        self.values.iter().map(|v| !v.is_nan())
+    }
+
+    /// Whether every column is valid.
+    pub fn all_valid(&self) -> bool {
+        self.values.iter().all(|v| !v.is_nan())
+    }
+
+    /// The whole matrix of a series, one row per bar (a batch pass over the
+    /// streaming code).
+    pub fn compute(def: &FeatureSetDef, candles: &[Candle]) -> Result<Vec<Vec<f64>>, FeatureSetError> {
+        let mut m = FeatureMatrix::new(def.clone())?;
+        Ok(candles.iter().map(|c| m.update(c).to_vec()).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_hash_changes_with_any_parameter_and_not_otherwise() {
+        let a = FeatureSetDef::talib_v1();
+        assert_eq!(a.definition_hash(), FeatureSetDef::talib_v1().definition_hash());
+        let mut b = a.clone();
+        b.features[0] = FeatureSpec::Sma { period: 11 };
+        assert_ne!(a.definition_hash(), b.definition_hash());
+        let mut c = a.clone();
+        c.version = 2;
+        assert_ne!(a.definition_hash(), c.definition_hash());
+        assert!(a.definition_hash().starts_with("sha256:") && a.definition_hash().len() == 7 + 64);
+    }
+
+    #[test]
+    fn invalid_sets_are_refused_naming_the_feature() {
+        let mut d = FeatureSetDef::talib_v1();
+        d.features[6] = FeatureSpec::Macd { fast: 26, slow: 12, signal: 9 };
+        let e = FeatureMatrix::new(d).unwrap_err().to_string();
+        assert!(e.contains("features[6]") && e.contains("slow"), "{e}");
+        let mut d = FeatureSetDef::talib_v1();
+        d.features.push(FeatureSpec::Sma { period: 10 });
+        assert!(matches!(FeatureMatrix::new(d), Err(FeatureSetError::DuplicateColumn { .. })));
+    }
+}

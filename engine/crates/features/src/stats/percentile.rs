@@ -1,0 +1,191 @@
+//! Rolling percentile rank of the close and rolling quantiles of the close:
+//! where the price sits inside its recent distribution, scale-free across
+//! markets, and robust summaries of that distribution (median, quartiles,
+//! deciles) that a single outlier bar cannot drag like a mean or a std.
+//!
+//! Definitions (over the last `n` closes `x_1..x_n`, `x_(1) <= .. <= x_(n)`
+//! sorted):
+//! - percentile rank (pandas `rolling(n).rank(pct=True)`, ties averaged):
+//!   `(#{x_i < c} + (#{x_i == c} + 1) / 2) / n`, `c` the current close, so
+//!   it lies in `(0, 1]`;
+//! - quantile `q` (pandas `rolling(n).quantile(q)`, linear interpolation):
+//!   with `h = q (n - 1)`, `j = floor(h)`: `x_(j+1)` when `h == j`, else
+//!   `x_(j+1) + (x_(j+2) - x_(j+1)) (h - j)`.
+//!
+//! Hand-written: neither `ta` nor `yata` has rolling quantiles or ranks.
+//! Order statistics need the window sorted, so a sorted copy of the window
+//! is kept next to the ring: each update removes the oldest value and
+//! inserts the newest by binary search and a shift, O(log n) compares plus
+//! an O(n) memmove of at most `n` floats (a bounded scan of the window, a
+//! few hundred bytes for the usual windows); no allocation after `new`.
+
+/// The last `n` values, in arrival order and sorted.
+#[derive(Clone, Debug)]
+struct SortedWindow {
+    ring: Box<[f64]>,
+    sorted: Box<[f64]>,
+    next: usize,
+    seen: usize,
+}
+
+impl SortedWindow {
+    fn new(window: usize) -> Self {
+        let n = window.max(1);
+        SortedWindow {
+            ring: vec![0.0; n].into_boxed_slice(),
+            sorted: vec![0.0; n].into_boxed_slice(),
+            next: 0,
+            seen: 0,
+        }
+    }
+
+    /// Number of values held (`n` once warm).
+    fn len(&self) -> usize {
+        self.seen.min(self.ring.len())
+    }
+
+    fn is_full(&self) -> bool {
+        self.seen >= self.ring.len()
+    }
+
+    #[inline]
+    fn push(&mut self, x: f64) {
+        let n = self.ring.len();
+        let mut len = self.len();
+        if self.seen >= n {
+            // The oldest value is in the sorted copy; find the first slot
+            // holding it (any equal slot will do) and close the gap.
+            let old = self.ring[self.next];
+            let at = self.sorted[..len].partition_point(|&v| v < old).min(len - 1);
+            self.sorted.copy_within(at + 1..len, at);
+            len -= 1;
+        }
+        let at = self.sorted[..len].partition_point(|&v| v < x);
+        self.sorted.copy_within(at..len, at + 1);
+        self.sorted[at] = x;
+        self.ring[self.next] = x;
+        self.next = if self.next + 1 == n { 0 } else { self.next + 1 };
+        self.seen += 1;
+    }
+
+    /// pandas' linear-interpolation quantile of the full window.
+    #[inline]
+    fn quantile(&self, q: f64) -> f64 {
+        let n = self.ring.len();
+        if !self.is_full() || !(0.0..=1.0).contains(&q) {
+            return f64::NAN;
+        }
+        if n == 1 {
+            return self.sorted[0];
+        }
+        // Same operations as pandas' `roll_quantile`, so the values agree to
+        // the bit.
+        let h = q * (n - 1) as f64;
+        let j = h as usize;
+        if h == j as f64 || j + 1 >= n {
+            return self.sorted[j.min(n - 1)];
+        }
+        let (lo, hi) = (self.sorted[j], self.sorted[j + 1]);
+        lo + (hi - lo) * (h - j as f64)
+    }
+
+    /// Average rank of `x` in the full window divided by `n`.
+    #[inline]
+    fn percent_rank(&self, x: f64) -> f64 {
+        let n = self.ring.len();
+        if !self.is_full() {
+            return f64::NAN;
+        }
+        let less = self.sorted.partition_point(|&v| v < x);
+        let not_greater = self.sorted.partition_point(|&v| v <= x);
+        // Half-integers and small integers: exact in f64.
+        let rank = less as f64 + ((not_greater - less) as f64 + 1.0) / 2.0;
+        rank / n as f64
+    }
+}
+
+/// Rolling percentile rank of the close among the last `window` closes
+/// (including itself), in `(0, 1]`; NaN for the first `window - 1` bars.
+#[derive(Clone, Debug)]
+pub struct PercentRank {
+    window: SortedWindow,
+}
+
+impl PercentRank {
+    /// `window` is clamped to at least 1.
+    pub fn new(window: usize) -> Self {
+        PercentRank { window: SortedWindow::new(window) }
+    }
+
+    #[inline]
+    pub fn update(&mut self, close: f64) -> f64 {
+        self.window.push(close);
+        self.window.percent_rank(close)
+    }
+}
+
+/// The 10/25/50/75/90 % rolling quantiles of the close.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct QuantileValues {
+    pub q10: f64,
+    pub q25: f64,
+    pub q50: f64,
+    pub q75: f64,
+    pub q90: f64,
+}
+
+/// Rolling quantiles of the close over the last `window` closes (pandas
+/// linear interpolation); NaN for the first `window - 1` bars.
+#[derive(Clone, Debug)]
+pub struct RollingQuantiles {
+    window: SortedWindow,
+}
+
+impl RollingQuantiles {
+    /// `window` is clamped to at least 1.
+    pub fn new(window: usize) -> Self {
+        RollingQuantiles { window: SortedWindow::new(window) }
+    }
+
+    #[inline]
+    pub fn update(&mut self, close: f64) -> QuantileValues {
+        self.window.push(close);
+        QuantileValues {
+            q10: self.window.quantile(0.1),
+            q25: self.window.quantile(0.25),
+            q50: self.window.quantile(0.5),
+            q75: self.window.quantile(0.75),
+            q90: self.window.quantile(0.9),
+        }
+    }
+
+    /// Any other quantile `q` in `[0, 1]` of the current window (NaN during
+    /// warm-up or for `q` outside `[0, 1]`).
+    #[inline]
+    pub fn quantile(&self, q: f64) -> f64 {
+        self.window.quantile(q)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::float_cmp)]
+    use super::*;
+
+    #[test]
+    fn ranks_average_ties_and_quantiles_interpolate() {
+        let mut r = PercentRank::new(4);
+        let mut q = RollingQuantiles::new(4);
+        let mut last = (0.0, None);
+        for x in [9.0, 1.0, 3.0, 3.0, 2.0] {
+            last = (r.update(x), Some(q.update(x)));
+        }
+        // Window [1, 3, 3, 2]: 2 has one value below it -> rank 2 of 4.
+        assert_eq!(last.0, 0.5);
+        let v = last.1.unwrap_or(QuantileValues { q10: 0.0, q25: 0.0, q50: 0.0, q75: 0.0, q90: 0.0 });
+        // Sorted [1, 2, 3, 3]: median at h = 1.5 -> 2.5.
+        assert_eq!(v.q50, 2.5);
+        assert_eq!(q.quantile(0.0), 1.0);
+        assert_eq!(q.quantile(1.0), 3.0);
+    }
+}

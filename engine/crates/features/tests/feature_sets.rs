@@ -1,0 +1,109 @@
+//! The `talib_v1` feature set reproduces every column of the TA-Lib golden
+//! files under the same names, a batch pass equals the streaming one bit for
+//! bit, and no value at bar t changes when later bars are added.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+
+use proptest::prelude::*;
+use tradebot_core::{Candle, Timestamp};
+use tradebot_features::{FeatureMatrix, FeatureSetDef};
+
+fn golden(name: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../tests/golden/talib").join(name);
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let headers = r.headers().unwrap().iter().map(str::to_owned).collect();
+    let rows = r.records().map(|rec| rec.unwrap().iter().map(str::to_owned).collect()).collect();
+    (headers, rows)
+}
+
+fn candles(rows: &[Vec<String>]) -> Vec<Candle> {
+    rows.iter()
+        .map(|r| Candle {
+            open_time: Timestamp::parse(&r[0]).unwrap(),
+            open: r[1].parse().unwrap(),
+            high: r[2].parse().unwrap(),
+            low: r[3].parse().unwrap(),
+            close: r[4].parse().unwrap(),
+            volume: r[5].parse().unwrap(),
+        })
+        .collect()
+}
+
+#[test]
+fn talib_v1_is_every_golden_column_by_name_and_value() {
+    for file in ["ETH_BTC-5m.talib.csv", "UNITTEST_BTC-30m.talib.csv", "ORDERFLOW_BTC_USDT-5m.talib.csv"] {
+        let (headers, rows) = golden(file);
+        let def = FeatureSetDef::talib_v1();
+        assert_eq!(def.columns(), headers[6..].to_vec(), "talib_v1 names and orders the golden columns");
+        let matrix = FeatureMatrix::compute(&def, &candles(&rows)).unwrap();
+        for (i, (ours, theirs)) in matrix.iter().zip(&rows).enumerate() {
+            for (j, (o, t)) in ours.iter().zip(&theirs[6..]).enumerate() {
+                let col = &headers[6 + j];
+                if t.is_empty() {
+                    assert!(o.is_nan(), "{file} row {i} {col}: {o} where TA-Lib is undefined");
+                } else if i >= 300 {
+                    let t: f64 = t.parse().unwrap();
+                    assert!((o - t).abs() <= 1e-6 * t.abs().max(1.0), "{file} row {i} {col}: {o} vs {t}");
+                } else {
+                    assert!(!o.is_nan(), "{file} row {i} {col}: undefined where TA-Lib is defined");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn streaming_one_bar_at_a_time_equals_the_batch_pass_bit_for_bit() {
+    let (_, rows) = golden("ETH_BTC-5m.talib.csv");
+    let bars = candles(&rows);
+    let def = FeatureSetDef::talib_v1();
+    let batch = FeatureMatrix::compute(&def, &bars).unwrap();
+    let mut m = FeatureMatrix::new(def).unwrap();
+    for (bar, want) in bars.iter().zip(&batch) {
+        let got = m.update(bar).to_vec();
+        assert!(got.iter().zip(want).all(|(a, b)| a.to_bits() == b.to_bits()));
+        assert_eq!(m.all_valid(), got.iter().all(|v| !v.is_nan()));
+        assert_eq!(m.valid().filter(|v| *v).count(), got.iter().filter(|v| !v.is_nan()).count());
+    }
+}
+
+fn bars(steps: &[(f64, f64, f64, f64)]) -> Vec<Candle> {
+    let mut close = 100.0;
+    steps
+        .iter()
+        .enumerate()
+        .map(|(i, &(r, up, down, v))| {
+            let open = close;
+            close = (open * (1.0 + r)).max(1e-6);
+            Candle {
+                open_time: Timestamp::from_nanos(i as i64 * 300_000_000_000),
+                open,
+                high: open.max(close) * (1.0 + up),
+                low: open.min(close) * (1.0 - down),
+                close,
+                volume: v,
+            }
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Look-ahead: every value up to bar t is the same whether or not bars
+    /// after t exist.
+    #[test]
+    fn no_value_changes_when_later_bars_are_appended(
+        steps in prop::collection::vec((-0.02f64..0.02, 0.0f64..0.01, 0.0f64..0.01, 0.0f64..1e4), 250..400),
+        cut in 1usize..250,
+    ) {
+        let all = bars(&steps);
+        let def = FeatureSetDef::talib_v1();
+        let full = FeatureMatrix::compute(&def, &all).unwrap();
+        let prefix = FeatureMatrix::compute(&def, &all[..cut]).unwrap();
+        for (i, (a, b)) in prefix.iter().zip(&full).enumerate() {
+            prop_assert!(a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()), "row {} changed", i);
+        }
+    }
+}
