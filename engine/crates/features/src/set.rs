@@ -37,7 +37,7 @@ pub enum FeatureSetError {
     DuplicateColumn { set: String, column: String },
     #[error("feature set `{set}` has no features")]
     Empty { set: String },
-    #[error("unknown feature set `{0}` (built in: talib_v1)")]
+    #[error("unknown feature set `{0}` (built in: talib_v1, default_v1)")]
     Unknown(String),
 }
 
@@ -78,10 +78,40 @@ impl FeatureSetDef {
         }
     }
 
+    /// The agents' default: `talib_v1` plus statistics (percentile rank,
+    /// quantiles, ACF/PACF at lags 1–10, Hurst, realised and Garman–Klass
+    /// volatility, rolling Sharpe, drawdown, trend slope and R²) and volume
+    /// features (Keltner, VWAPs, volume profile, tick-rule CVD): 76 columns.
+    /// GARCH needs fitted parameters, which the agents issue provides.
+    pub fn default_v1() -> Self {
+        use FeatureSpec as F;
+        let mut features = Self::talib_v1().features;
+        features.extend([
+            F::PercentRank { window: 20 },
+            F::Quantiles { window: 20 },
+            F::Autocorr { window: 100, max_lag: 10 },
+            F::Hurst { window: 128, min_size: 8 },
+            F::RealizedVol { window: 10 },
+            F::RealizedVol { window: 30 },
+            F::RealizedVol { window: 100 },
+            F::GarmanKlass { window: 20 },
+            F::RollingSharpe { window: 20 },
+            F::Drawdown,
+            F::Trend { window: 20 },
+            F::Keltner { ema: 20, atr: 10, mult: 2.0 },
+            F::Vwap { window: 20 },
+            F::SessionVwap,
+            F::VolumeProfile { window: 100, bins: 24, value_area: 0.7 },
+            F::TickCvd,
+        ]);
+        FeatureSetDef { name: "default_v1".into(), version: 1, features }
+    }
+
     /// A built-in set by name.
     pub fn builtin(name: &str) -> Result<Self, FeatureSetError> {
         match name {
             "talib_v1" => Ok(Self::talib_v1()),
+            "default_v1" => Ok(Self::default_v1()),
             other => Err(FeatureSetError::Unknown(other.to_owned())),
         }
     }
@@ -206,6 +236,14 @@ mod tests {
         c.version = 2;
         assert_ne!(a.definition_hash(), c.definition_hash());
         assert!(a.definition_hash().starts_with("sha256:") && a.definition_hash().len() == 7 + 64);
+    }
+
+    #[test]
+    fn the_default_set_has_at_least_sixty_unique_columns() {
+        let d = FeatureSetDef::default_v1();
+        assert!(d.validate().is_ok());
+        assert_eq!(d.columns().len(), 76);
+        assert!(d.columns().starts_with(&FeatureSetDef::talib_v1().columns()));
     }
 
     #[test]

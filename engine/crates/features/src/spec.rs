@@ -9,9 +9,14 @@ use serde::{Deserialize, Serialize};
 use tradebot_core::Candle;
 
 use crate::{
-    Adx, Atr, Bollinger, Cci, Ema, Macd, Mfi, Natr, Obv, Parkinson, ReturnKurt, ReturnSkew, ReturnStd, Roc, RollingMax,
-    RollingMin, Rsi, SimpleReturn, Sma, Stoch, TrueRange, WillR, ZScore,
+    Adx, Atr, Autocorr, Bollinger, Cci, Drawdown, Ema, Garch11, Garch11Params, GarmanKlass, Hurst, Keltner, Macd, Mfi,
+    Natr, Obv, Parkinson, PercentRank, RealizedVol, ReturnKurt, ReturnSkew, ReturnStd, Roc, RollingMax, RollingMin,
+    RollingQuantiles, RollingSharpe, RollingVwap, Rsi, SessionVwap, SimpleReturn, Sma, Stoch, TickCvd, TrendFit,
+    TrueRange, VolumeProfile, WillR, ZScore,
 };
+
+/// The most lags an autocorrelation feature reports.
+pub const MAX_ACF_LAG: usize = 10;
 
 /// The most feature values one instrument's pipeline event can hold.
 pub const MAX_FEATURES: usize = 16;
@@ -70,6 +75,36 @@ pub enum FeatureSpec {
     SwingLow { lookback: usize },
     /// Highest high of the last `lookback` bars (swing resistance).
     SwingHigh { lookback: usize },
+    /// Percentile rank of the close in its last `window` closes (pandas `rank(pct=True)`).
+    PercentRank { window: usize },
+    /// Rolling 10/25/50/75/90 % quantiles of the close (pandas linear interpolation).
+    Quantiles { window: usize },
+    /// Autocorrelation and partial autocorrelation of returns at lags 1..=`max_lag`.
+    Autocorr { window: usize, max_lag: usize },
+    /// Hurst exponent by rescaled range over `window` returns, chunks from `min_size`.
+    Hurst { window: usize, min_size: usize },
+    /// Realised volatility: sqrt of the sum of squared log returns over `window`.
+    RealizedVol { window: usize },
+    /// Garman–Klass volatility over `window` bars.
+    GarmanKlass { window: usize },
+    /// GARCH(1,1) conditional variance (percent²) with given parameters, and its one-step forecast.
+    Garch { mu: f64, omega: f64, alpha: f64, beta: f64 },
+    /// Mean over sample std of returns over `window` (not annualised).
+    RollingSharpe { window: usize },
+    /// Close over its running peak, minus one.
+    Drawdown,
+    /// Slope and R² of a least-squares fit of the close on time over `window`.
+    Trend { window: usize },
+    /// Keltner channels: EMA(`ema`) of the close ± `mult` × ATR(`atr`).
+    Keltner { ema: usize, atr: usize, mult: f64 },
+    /// Volume-weighted typical price over `window` bars.
+    Vwap { window: usize },
+    /// Volume-weighted typical price since the start of the UTC day.
+    SessionVwap,
+    /// Point of control and 70 %-style value area of a rolling volume profile.
+    VolumeProfile { window: usize, bins: usize, value_area: f64 },
+    /// Cumulative volume signed by the tick rule.
+    TickCvd,
 }
 
 /// `2` for 2.0, `2.5` for 2.5: parameters in column names.
@@ -81,8 +116,14 @@ impl FeatureSpec {
     /// How many values the feature produces per bar.
     pub fn outputs(&self) -> usize {
         match self {
-            FeatureSpec::Macd { .. } | FeatureSpec::Adx { .. } | FeatureSpec::Bollinger { .. } => 3,
-            FeatureSpec::Stoch { .. } => 2,
+            FeatureSpec::Macd { .. }
+            | FeatureSpec::Adx { .. }
+            | FeatureSpec::Bollinger { .. }
+            | FeatureSpec::Keltner { .. }
+            | FeatureSpec::VolumeProfile { .. } => 3,
+            FeatureSpec::Stoch { .. } | FeatureSpec::Garch { .. } | FeatureSpec::Trend { .. } => 2,
+            FeatureSpec::Quantiles { .. } => 5,
+            FeatureSpec::Autocorr { max_lag, .. } => 2 * (*max_lag).clamp(1, MAX_ACF_LAG),
             _ => 1,
         }
     }
@@ -126,6 +167,32 @@ impl FeatureSpec {
             FeatureSpec::Parkinson { window } => vec![format!("parkinson_vol_{window}")],
             FeatureSpec::SwingLow { lookback } => vec![format!("swing_low_{lookback}")],
             FeatureSpec::SwingHigh { lookback } => vec![format!("swing_high_{lookback}")],
+            FeatureSpec::PercentRank { window } => vec![format!("pct_rank_close_{window}")],
+            FeatureSpec::Quantiles { window } => {
+                [10, 25, 50, 75, 90].iter().map(|q| format!("q{q}_close_{window}")).collect()
+            }
+            FeatureSpec::Autocorr { window, max_lag } => {
+                let lags = 1..=max_lag.clamp(1, MAX_ACF_LAG);
+                let acf = lags.clone().map(|k| format!("acf_{k}_{window}"));
+                acf.chain(lags.map(|k| format!("pacf_{k}_{window}"))).collect()
+            }
+            FeatureSpec::Hurst { window, .. } => vec![format!("hurst_{window}")],
+            FeatureSpec::RealizedVol { window } => vec![format!("rv_{window}")],
+            FeatureSpec::GarmanKlass { window } => vec![format!("gk_vol_{window}")],
+            FeatureSpec::Garch { .. } => vec!["garch11_var".into(), "garch11_next_var".into()],
+            FeatureSpec::RollingSharpe { window } => vec![format!("sharpe_{window}")],
+            FeatureSpec::Drawdown => vec!["drawdown".into()],
+            FeatureSpec::Trend { window } => vec![format!("trend_slope_{window}"), format!("trend_r2_{window}")],
+            FeatureSpec::Keltner { ema, atr, mult } => {
+                let p = format!("{ema}_{atr}_{}", num(mult));
+                vec![format!("kc_upper_{p}"), format!("kc_middle_{p}"), format!("kc_lower_{p}")]
+            }
+            FeatureSpec::Vwap { window } => vec![format!("vwap_{window}")],
+            FeatureSpec::SessionVwap => vec!["vwap_session".into()],
+            FeatureSpec::VolumeProfile { window, .. } => {
+                vec![format!("vp_poc_{window}"), format!("vp_vah_{window}"), format!("vp_val_{window}")]
+            }
+            FeatureSpec::TickCvd => vec!["cvd_tick".into()],
         }
     }
 
@@ -160,6 +227,34 @@ impl FeatureSpec {
             | FeatureSpec::ZScore { window }
             | FeatureSpec::Parkinson { window } => (window < 2).then_some("window (at least 2)"),
             FeatureSpec::SwingLow { lookback } | FeatureSpec::SwingHigh { lookback } => zero(lookback, "lookback"),
+            FeatureSpec::Drawdown | FeatureSpec::SessionVwap | FeatureSpec::TickCvd => None,
+            FeatureSpec::PercentRank { window }
+            | FeatureSpec::Quantiles { window }
+            | FeatureSpec::RealizedVol { window }
+            | FeatureSpec::GarmanKlass { window }
+            | FeatureSpec::RollingSharpe { window }
+            | FeatureSpec::Trend { window }
+            | FeatureSpec::Vwap { window } => (window < 2).then_some("window (at least 2)"),
+            FeatureSpec::Autocorr { window, max_lag } => {
+                (window < max_lag + 2 || max_lag == 0 || max_lag > MAX_ACF_LAG)
+                    .then_some("max_lag (1 to 10, and window at least max_lag + 2)")
+            }
+            FeatureSpec::Hurst { window, min_size } => {
+                (min_size < 2 || window < 2 * min_size).then_some("min_size (at least 2, window at least 2 x min_size)")
+            }
+            FeatureSpec::Garch { mu, omega, alpha, beta } => (![mu, omega, alpha, beta].iter().all(|v| v.is_finite())
+                || omega <= 0.0
+                || alpha < 0.0
+                || beta < 0.0
+                || alpha + beta >= 1.0)
+                .then_some("parameters (omega > 0, alpha, beta >= 0, alpha + beta < 1)"),
+            FeatureSpec::Keltner { ema, atr, mult } => {
+                zero(ema, "ema").or(zero(atr, "atr")).or((!(mult.is_finite() && mult > 0.0)).then_some("mult"))
+            }
+            FeatureSpec::VolumeProfile { window, bins, value_area } => (window < 2)
+                .then_some("window")
+                .or(zero(bins, "bins"))
+                .or((!(value_area > 0.0 && value_area <= 1.0)).then_some("value_area (0, 1]")),
         }
     }
 }
@@ -191,6 +286,21 @@ pub(crate) enum Computer {
     Parkinson(Parkinson),
     SwingLow(RollingMin),
     SwingHigh(RollingMax),
+    PercentRank(PercentRank),
+    Quantiles(RollingQuantiles),
+    Autocorr(Autocorr, usize),
+    Hurst(Hurst),
+    RealizedVol(RealizedVol),
+    GarmanKlass(GarmanKlass),
+    Garch(Garch11),
+    RollingSharpe(RollingSharpe),
+    Drawdown(Drawdown),
+    Trend(TrendFit),
+    Keltner(Keltner),
+    Vwap(RollingVwap),
+    SessionVwap(SessionVwap),
+    VolumeProfile(VolumeProfile),
+    TickCvd(TickCvd),
 }
 
 impl Computer {
@@ -220,6 +330,28 @@ impl Computer {
             FeatureSpec::Parkinson { window } => Computer::Parkinson(Parkinson::new(window)),
             FeatureSpec::SwingLow { lookback } => Computer::SwingLow(RollingMin::new(lookback)),
             FeatureSpec::SwingHigh { lookback } => Computer::SwingHigh(RollingMax::new(lookback)),
+            FeatureSpec::PercentRank { window } => Computer::PercentRank(PercentRank::new(window)),
+            FeatureSpec::Quantiles { window } => Computer::Quantiles(RollingQuantiles::new(window)),
+            FeatureSpec::Autocorr { window, max_lag } => {
+                let lags = max_lag.clamp(1, MAX_ACF_LAG);
+                Computer::Autocorr(Autocorr::new(window, lags), lags)
+            }
+            FeatureSpec::Hurst { window, min_size } => Computer::Hurst(Hurst::new(window, min_size)),
+            FeatureSpec::RealizedVol { window } => Computer::RealizedVol(RealizedVol::new(window)),
+            FeatureSpec::GarmanKlass { window } => Computer::GarmanKlass(GarmanKlass::new(window)),
+            FeatureSpec::Garch { mu, omega, alpha, beta } => {
+                Computer::Garch(Garch11::new(Garch11Params { mu, omega, alpha, beta }))
+            }
+            FeatureSpec::RollingSharpe { window } => Computer::RollingSharpe(RollingSharpe::new(window)),
+            FeatureSpec::Drawdown => Computer::Drawdown(Drawdown::new()),
+            FeatureSpec::Trend { window } => Computer::Trend(TrendFit::new(window)),
+            FeatureSpec::Keltner { ema, atr, mult } => Computer::Keltner(Keltner::new(ema, atr, mult)),
+            FeatureSpec::Vwap { window } => Computer::Vwap(RollingVwap::new(window)),
+            FeatureSpec::SessionVwap => Computer::SessionVwap(SessionVwap::new()),
+            FeatureSpec::VolumeProfile { window, bins, value_area } => {
+                Computer::VolumeProfile(VolumeProfile::new(window, bins, value_area))
+            }
+            FeatureSpec::TickCvd => Computer::TickCvd(TickCvd::new()),
         }
     }
 
@@ -275,6 +407,50 @@ impl Computer {
             Computer::Parkinson(p) => put(0, p.update(bar)),
             Computer::SwingLow(m) => put(0, m.update(bar.low)),
             Computer::SwingHigh(m) => put(0, m.update(bar.high)),
+            Computer::PercentRank(p) => put(0, p.update(bar.close)),
+            Computer::Quantiles(q) => {
+                let v = q.update(bar.close);
+                for (i, x) in [v.q10, v.q25, v.q50, v.q75, v.q90].into_iter().enumerate() {
+                    put(i, x);
+                }
+            }
+            Computer::Autocorr(a, lags) => {
+                a.update(bar.close);
+                for k in 1..=*lags {
+                    put(k - 1, a.acf(k));
+                    put(*lags + k - 1, a.pacf(k));
+                }
+            }
+            Computer::Hurst(h) => put(0, h.update(bar.close)),
+            Computer::RealizedVol(r) => put(0, r.update(bar.close)),
+            Computer::GarmanKlass(g) => put(0, g.update(bar)),
+            Computer::Garch(g) => {
+                let v = g.update(bar.close);
+                put(0, v.variance);
+                put(1, v.next_variance);
+            }
+            Computer::RollingSharpe(r) => put(0, r.update(bar.close)),
+            Computer::Drawdown(d) => put(0, d.update(bar.close)),
+            Computer::Trend(t) => {
+                let v = t.update(bar.close);
+                put(0, v.slope);
+                put(1, v.r2);
+            }
+            Computer::Keltner(k) => {
+                let v = k.update(bar);
+                put(0, v.upper);
+                put(1, v.middle);
+                put(2, v.lower);
+            }
+            Computer::Vwap(v) => put(0, v.update(bar)),
+            Computer::SessionVwap(v) => put(0, v.update(bar)),
+            Computer::VolumeProfile(p) => {
+                let v = p.update(bar);
+                put(0, v.poc);
+                put(1, v.vah);
+                put(2, v.val);
+            }
+            Computer::TickCvd(c) => put(0, c.update(bar)),
         }
     }
 }

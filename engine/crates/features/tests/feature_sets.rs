@@ -99,11 +99,29 @@ proptest! {
         cut in 1usize..250,
     ) {
         let all = bars(&steps);
-        let def = FeatureSetDef::talib_v1();
-        let full = FeatureMatrix::compute(&def, &all).unwrap();
-        let prefix = FeatureMatrix::compute(&def, &all[..cut]).unwrap();
-        for (i, (a, b)) in prefix.iter().zip(&full).enumerate() {
-            prop_assert!(a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()), "row {} changed", i);
+        for def in [FeatureSetDef::talib_v1(), FeatureSetDef::default_v1()] {
+            let full = FeatureMatrix::compute(&def, &all).unwrap();
+            let prefix = FeatureMatrix::compute(&def, &all[..cut]).unwrap();
+            for (i, (a, b)) in prefix.iter().zip(&full).enumerate() {
+                prop_assert!(a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()), "{} row {} changed", def.name, i);
+            }
         }
     }
+}
+
+#[test]
+fn the_default_set_updates_without_allocating_and_becomes_fully_valid() {
+    let (_, rows) = golden("ETH_BTC-5m.talib.csv");
+    let bars = candles(&rows);
+    let mut m = FeatureMatrix::new(FeatureSetDef::default_v1()).unwrap();
+    for bar in &bars[..300] {
+        m.update(bar);
+    }
+    let info = allocation_counter::measure(|| {
+        for bar in &bars[300..] {
+            std::hint::black_box(m.update(bar));
+        }
+    });
+    assert_eq!(info.count_total, 0, "{info:?}");
+    assert!(m.all_valid(), "every default feature is defined after {} bars", bars.len());
 }
