@@ -38,7 +38,7 @@ use tradebot_exec::SimBrokerConfig;
 use tradebot_kernel::record::Record;
 use tradebot_kernel::{
     AccountStage, BarEvent, EventKind, FeatureLayout, FeatureStage, Feed, KernelConfig, Mono, PipelineMode, RecordSink,
-    RecorderOutputs, ReplaySource, RiskFeatureParams, RunInput, RunOutput, SignalStage, Telemetry, ring,
+    RecorderOutputs, ReplaySource, RiskFeatureParams, RunInput, RunOutput, SignalStage, Sizer, Telemetry, ring,
 };
 use tradebot_risk::RiskConfig;
 use tradebot_strategy::StrategyConfig;
@@ -202,6 +202,7 @@ fn replay(candles: &[RawCandle], config: &KernelConfig) -> RunOutput {
         config: config.clone(),
         periods_per_year: PERIODS_PER_YEAR,
         progress: None,
+        slots: None,
     };
     tradebot_kernel::run(input, RecorderOutputs::discard()).unwrap()
 }
@@ -448,10 +449,11 @@ fn no_restart<S>(_: &mut S, _: &mut [BarEvent]) {}
 
 /// The stages as `runner::build` makes them, for one symbol.
 fn build_stages(config: &KernelConfig) -> (FeatureStage, SignalStage, FeatureLayout) {
-    let requested = SignalStage::requested_features(&config.strategy);
+    let bundle = SignalStage::bundle(&config.strategy, &symbols(), None).unwrap();
+    let requested = SignalStage::requested_features(&bundle);
     let risk = RiskFeatureParams::for_config(config);
     let (specs, layout) = FeatureLayout::build(&requested, risk).unwrap();
-    (FeatureStage::new(1, &specs).unwrap(), SignalStage::new(1, &config.strategy, layout), layout)
+    (FeatureStage::new(1, &specs).unwrap(), SignalStage::new(bundle, layout), layout)
 }
 
 /// The account stage with what it needs to process an event.
@@ -466,7 +468,15 @@ impl Account {
         // Months of a few laps of the cycle (capacity of the monthly returns).
         let months = 3;
         Account {
-            stage: AccountStage::new(config, &symbols(), layout, PERIODS_PER_YEAR, months).unwrap(),
+            stage: AccountStage::new(
+                config,
+                Sizer::Native(config.sizing.clone()),
+                &symbols(),
+                layout,
+                PERIODS_PER_YEAR,
+                months,
+            )
+            .unwrap(),
             tel: Telemetry::new(0, Mono::new()),
             sink: Discard,
         }

@@ -14,6 +14,7 @@
 //! * [`tradebot_analytics`]: performance metrics;
 //! * [`tradebot_kernel`]: the pipeline shared by backtest, paper and live;
 //! * [`tradebot_report`]: the HTML report;
+//! * [`tradebot_plugin`]: the WASM plugin host (strategies, sizing, meta-agent);
 //! * [`replay`]: the backtest command's library half (config, data, outputs).
 //!
 //! The `tradebot` binary (`src/main.rs`) is the command-line edge.
@@ -33,6 +34,7 @@ pub use tradebot_data as data;
 pub use tradebot_exec as exec;
 pub use tradebot_features as features;
 pub use tradebot_kernel as kernel;
+pub use tradebot_plugin as plugin;
 pub use tradebot_portfolio as portfolio;
 pub use tradebot_report as report;
 pub use tradebot_risk as risk;

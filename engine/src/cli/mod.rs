@@ -2,6 +2,7 @@
 
 mod data_cmds;
 mod features_cmd;
+mod plugin_cmd;
 mod replay_cmd;
 
 use std::path::PathBuf;
@@ -40,6 +41,9 @@ enum Command {
     Replay(replay_cmd::ReplayArgs),
     /// Compute a feature set over a stored market and write the matrix as CSV.
     Features(features_cmd::FeaturesArgs),
+    /// Inspect, self-test and time a WASM plugin component.
+    #[command(subcommand)]
+    Plugin(plugin_cmd::PluginCommand),
 }
 
 /// Why a command failed, and whose fault it was.
@@ -75,6 +79,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Reconcile(a) => data_cmds::reconcile(a),
         Command::Replay(a) => replay_cmd::replay_cmd(a),
         Command::Features(a) => features_cmd::features(a),
+        Command::Plugin(c) => plugin_cmd::plugin(c),
     }
 }
 

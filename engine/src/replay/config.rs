@@ -12,6 +12,7 @@ use tradebot_analytics::Calendar;
 use tradebot_core::{Interval, Symbol, Timestamp};
 use tradebot_exec::SimBrokerConfig;
 use tradebot_kernel::{KernelConfig, MetricsSettings, PipelineConfig};
+use tradebot_plugin::{Budget, PluginLimits};
 use tradebot_risk::{RiskConfig, SizingConfig};
 use tradebot_strategy::StrategyConfig;
 
@@ -90,6 +91,45 @@ impl Default for OutputConfig {
     }
 }
 
+/// `[plugins]`: limits of every plugin instance, and hot reload.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PluginsConfig {
+    /// `{ kind = "fuel", per_call = 10000000, init = 1000000000 }` (replay's
+    /// deterministic bound) or `{ kind = "deadline", per_call_us, init_us }`.
+    pub budget: Budget,
+    /// Linear-memory cap per instance (at least 2 MiB).
+    pub memory_bytes: usize,
+    /// Log lines a plugin may emit per call.
+    pub log_lines_per_call: u32,
+    /// Watch a strategy plugin's file and swap in new versions during the
+    /// run (meant for paper and live; a replay that uses it is only as
+    /// repeatable as the moment the file changed).
+    pub hot_reload: bool,
+}
+
+impl Default for PluginsConfig {
+    fn default() -> Self {
+        let l = PluginLimits::default();
+        PluginsConfig {
+            budget: l.budget,
+            memory_bytes: l.memory_bytes,
+            log_lines_per_call: l.log_lines_per_call,
+            hot_reload: false,
+        }
+    }
+}
+
+impl PluginsConfig {
+    pub fn limits(&self) -> PluginLimits {
+        PluginLimits {
+            budget: self.budget,
+            memory_bytes: self.memory_bytes,
+            log_lines_per_call: self.log_lines_per_call,
+        }
+    }
+}
+
 /// The whole file.
 ///
 /// The engine's tables repeat [`KernelConfig`]'s fields instead of
@@ -108,6 +148,7 @@ pub struct ReplayConfig {
     pub metrics: MetricsSettings,
     pub pipeline: PipelineConfig,
     pub kill_switch_at: Option<Timestamp>,
+    pub plugins: PluginsConfig,
 }
 
 impl Default for ReplayConfig {
@@ -124,17 +165,23 @@ impl Default for ReplayConfig {
             metrics: MetricsSettings { calendar: Calendar::Crypto, ..k.metrics },
             pipeline: k.pipeline,
             kill_switch_at: None,
+            plugins: PluginsConfig::default(),
         }
     }
 }
 
 impl ReplayConfig {
+    /// Whether the run needs the plugin host.
+    pub fn uses_plugins(&self) -> bool {
+        matches!(self.strategy, StrategyConfig::Plugin(_)) || matches!(self.sizing, SizingConfig::Plugin(_))
+    }
+
     /// The engine's part of the config.
     pub fn kernel(&self) -> KernelConfig {
         KernelConfig {
             initial_equity: self.initial_equity,
             strategy: self.strategy.clone(),
-            sizing: self.sizing,
+            sizing: self.sizing.clone(),
             risk: self.risk.clone(),
             broker: self.broker,
             metrics: self.metrics,
@@ -171,6 +218,11 @@ impl ReplayConfig {
             at: None,
             message: e.to_string(),
         })?;
+        config.plugins.limits().validate().map_err(|message| ReplayError::Config {
+            file: path.to_owned(),
+            at: None,
+            message,
+        })?;
         // Paths in a config file are relative to the file, as in most tools.
         config.output.dir = config.output.dir.as_deref().map(|p| relative_to(path, p));
         for f in &mut config.data.feeds {
@@ -185,6 +237,12 @@ impl ReplayConfig {
             f.store = f.store.as_deref().map(|p| relative_to(path, p));
         }
         config.data.dir = config.data.dir.as_deref().map(|p| relative_to(path, p));
+        if let StrategyConfig::Plugin(p) = &mut config.strategy {
+            p.path = relative_to(path, &p.path);
+        }
+        if let SizingConfig::Plugin(p) = &mut config.sizing {
+            p.path = relative_to(path, &p.path);
+        }
         Ok(config)
     }
 }

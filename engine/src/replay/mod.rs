@@ -17,11 +17,12 @@ use std::sync::atomic::AtomicU64;
 
 use thiserror::Error;
 use tradebot_analytics::periods_per_year;
-use tradebot_kernel::{KernelConfig, RecorderOutputs, RunInput, RunOutput, run};
+use tradebot_kernel::{KernelConfig, RecorderOutputs, RunInput, RunOutput, SlotProvider, run};
+use tradebot_plugin::{PluginHost, WasmSlots};
 use tradebot_risk::{EquityFractionSizing, RiskConfig, SizingConfig, StopLossConfig, TakeProfitConfig};
 use tradebot_strategy::StrategyConfig;
 
-pub use config::{DataConfig, FeedConfig, OutputConfig, ReplayConfig};
+pub use config::{DataConfig, FeedConfig, OutputConfig, PluginsConfig, ReplayConfig};
 pub use data::{DataOverride, LoadedData, bundled_data_dir, load};
 
 /// Why a replay failed.
@@ -108,14 +109,24 @@ fn run_one(
     config: KernelConfig,
     outputs: RecorderOutputs,
     progress: Option<Arc<AtomicU64>>,
+    slots: Option<Arc<dyn SlotProvider>>,
 ) -> Result<RunOutput, ReplayError> {
     let ppy = config
         .metrics
         .periods_per_year
         .unwrap_or_else(|| periods_per_year(data.step_interval(), &config.metrics.calendar));
     let input =
-        RunInput { feeds: data.feeds(), symbols: data.symbols.clone(), config, periods_per_year: ppy, progress };
+        RunInput { feeds: data.feeds(), symbols: data.symbols.clone(), config, periods_per_year: ppy, progress, slots };
     Ok(run(input, outputs)?)
+}
+
+/// The plugin host, when the config names a plugin.
+pub fn plugin_slots(config: &ReplayConfig) -> Result<Option<Arc<dyn SlotProvider>>, ReplayError> {
+    if !config.uses_plugins() {
+        return Ok(None);
+    }
+    let host = PluginHost::new(config.plugins.limits()).map_err(|e| ReplayError::Io(e.to_string()))?;
+    Ok(Some(Arc::new(WasmSlots::new(host, config.plugins.hot_reload))))
 }
 
 /// Runs a replay and writes its output directory.
@@ -129,8 +140,9 @@ pub fn replay(opts: &ReplayOptions) -> Result<ReplaySummary, ReplayError> {
     let staging = output::Staging::new(&out_dir)?;
 
     let kernel = config.kernel();
+    let slots = plugin_slots(&config)?;
     let outputs = staging.recorder_outputs()?;
-    let main = run_one(&data, kernel.clone(), outputs, opts.progress.clone())?;
+    let main = run_one(&data, kernel.clone(), outputs, opts.progress.clone(), slots)?;
     if let Some((file, e)) = &main.recorded.error {
         return Err(ReplayError::Output { file: staging.path().join(file.file_name()), message: e.to_string() });
     }
@@ -138,7 +150,7 @@ pub fn replay(opts: &ReplayOptions) -> Result<ReplaySummary, ReplayError> {
     if config.output.baselines {
         for (name, cfg) in baseline_configs(&kernel, data.symbols.len()) {
             let outputs = RecorderOutputs { keep_equity_curve: true, ..RecorderOutputs::discard() };
-            let out = run_one(&data, cfg, outputs, None)?;
+            let out = run_one(&data, cfg, outputs, None, None)?;
             baselines.push((name, out));
         }
     }

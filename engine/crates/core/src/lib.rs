@@ -24,6 +24,7 @@ mod candle;
 mod decimal;
 mod error;
 mod interval;
+mod plugin;
 mod symbol;
 mod time;
 mod trading;
@@ -32,6 +33,7 @@ pub use candle::{Candle, RawCandle, SanityViolation};
 pub use decimal::{Decimal, Scale, format_mantissa, parse_decimal};
 pub use error::{DecimalError, IntervalError, SymbolError, TimeError};
 pub use interval::Interval;
+pub use plugin::{PluginFault, PluginRef, PluginSlot, PluginStamp};
 pub use symbol::Symbol;
 pub use time::Timestamp;
 pub use trading::{

@@ -13,6 +13,7 @@ mod atr;
 mod extrema;
 mod flow;
 mod momentum;
+mod resolve;
 mod set;
 mod sma;
 mod spec;
@@ -27,6 +28,7 @@ pub use flow::{
     TradeBar, TradeBarParams, TradeBars, VolumeProfile, VolumeProfileValue,
 };
 pub use momentum::{Adx, AdxValue, Cci, Ema, Macd, MacdValue, Mfi, Obv, Roc, Rsi, Stoch, StochValue, WillR};
+pub use resolve::{ResolveError, resolve_column};
 pub use set::{FeatureMatrix, FeatureSetDef, FeatureSetError};
 pub use sma::Sma;
 pub use spec::{FeatureSet, FeatureSpec, MAX_FEATURES};

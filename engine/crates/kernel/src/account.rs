@@ -25,9 +25,13 @@ use tradebot_core::{
     ClientOrderId, Fill, OcoGroup, OrderEvent, OrderKind, OrderPurpose, OrderReason, OrderRequest, OrderStatus, Side,
     Symbol, SymbolId, Timestamp,
 };
+use tradebot_core::{PluginFault, PluginSlot, PluginStamp};
 use tradebot_exec::SimBroker;
 use tradebot_portfolio::{Ledger, TradeBook};
-use tradebot_risk::{Proposal, Protection, RiskEngine, RiskEvent, RiskNote, SizingInput, StopInputs, TradeStats};
+use tradebot_risk::{
+    Proposal, Protection, RiskEngine, RiskEvent, RiskNote, SizingAnswer, SizingConfig, SizingContext, SizingInput,
+    SizingPolicy, StopInputs, TradeStats,
+};
 use tradebot_strategy::Direction;
 
 use crate::KernelError;
@@ -64,10 +68,59 @@ struct Protective {
     stale: bool,
 }
 
+/// The run's sizing: a native method (no dynamic dispatch on the hot path)
+/// or a policy the plugin host built.
+#[derive(Debug)]
+pub enum Sizer {
+    Native(SizingConfig),
+    Policy(Box<dyn SizingPolicy>),
+}
+
+impl Sizer {
+    #[inline]
+    fn size(&mut self, input: &SizingInput<'_>, context: &SizingContext) -> SizingAnswer {
+        match self {
+            Sizer::Native(config) => SizingAnswer {
+                quantity: tradebot_risk::size(config, input),
+                stop: None,
+                take_profit: None,
+                fault: None,
+            },
+            Sizer::Policy(policy) => policy.size(input, context),
+        }
+    }
+
+    fn stamp(&self) -> Option<PluginStamp> {
+        match self {
+            Sizer::Native(_) => None,
+            Sizer::Policy(p) => p.stamp(),
+        }
+    }
+}
+
+/// Plugin faults seen by the account stage, by slot and kind.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct PluginFaults {
+    pub strategy: [u64; PluginFault::ALL.len()],
+    pub sizing: [u64; PluginFault::ALL.len()],
+}
+
+impl PluginFaults {
+    pub fn total(&self) -> u64 {
+        self.strategy.iter().chain(&self.sizing).sum()
+    }
+}
+
 /// State of the account lane.
 #[derive(Debug)]
 pub struct AccountStage {
     config: KernelConfig,
+    sizer: Sizer,
+    sizing_stamp: Option<PluginStamp>,
+    /// Stop and take-profit a sizing policy asked for, per symbol, applied
+    /// when the entry fills.
+    pending_levels: Vec<Option<(Option<f64>, Option<f64>)>>,
+    faults: PluginFaults,
     layout: FeatureLayout,
     broker: SimBroker,
     ledger: Ledger,
@@ -95,6 +148,7 @@ pub struct AccountStage {
 impl AccountStage {
     pub fn new(
         config: &KernelConfig,
+        sizer: Sizer,
         symbols: &[Symbol],
         layout: FeatureLayout,
         periods_per_year: f64,
@@ -110,6 +164,10 @@ impl AccountStage {
         };
         metrics_config.validate().map_err(|e| KernelError::Invalid(e.to_string()))?;
         Ok(AccountStage {
+            sizing_stamp: sizer.stamp(),
+            sizer,
+            pending_levels: vec![None; n],
+            faults: PluginFaults::default(),
             broker: SimBroker::new(config.broker, n, config.initial_equity)
                 .map_err(|e| KernelError::Invalid(e.to_string()))?,
             ledger: Ledger::new(config.initial_equity, n),
@@ -132,6 +190,11 @@ impl AccountStage {
             layout,
             config: config.clone(),
         })
+    }
+
+    /// Plugin faults so far.
+    pub fn plugin_faults(&self) -> PluginFaults {
+        self.faults
     }
 
     pub fn ledger(&self) -> &Ledger {
@@ -196,6 +259,10 @@ impl AccountStage {
         }
 
         // 3. Sizing and risk.
+        if let Some(fault) = ev.signal.fault {
+            self.faults.strategy[fault.index()] += 1;
+            sink.record(&Record::Alert { time: ev.time, alert: Alert::Plugin { slot: PluginSlot::Strategy, fault } });
+        }
         if let Some(target) = ev.signal.target {
             self.decide(ev, target, tel, &mut t, sink);
         }
@@ -331,7 +398,16 @@ impl AccountStage {
         if effect.after == 0.0 {
             p.levels = None;
             p.stale = true;
-        } else if let Some(levels) = protection {
+        } else if let Some(mut levels) = protection {
+            if let Some((stop, take_profit)) = self.pending_levels[i].take() {
+                let long = effect.after > 0.0;
+                levels.stop = match (levels.stop, stop) {
+                    // Never looser than the engine's own stop.
+                    (Some(native), Some(asked)) => Some(if long { native.max(asked) } else { native.min(asked) }),
+                    (native, asked) => native.or(asked),
+                };
+                levels.take_profit = take_profit.or(levels.take_profit);
+            }
             p.levels = Some(levels);
             p.stale = true;
         } else if effect.opened > 0.0 || effect.closed > 0.0 {
@@ -439,6 +515,9 @@ impl AccountStage {
             take_profit: f64::NAN,
             verdict: Verdict::NoChange,
             notes: [None; MAX_NOTES],
+            strategy_plugin: ev.signal.plugin,
+            sizing_plugin: None,
+            sizing_fault: None,
         };
         decision.inputs[..decision.n_inputs as usize].copy_from_slice(&f[..decision.n_inputs as usize]);
 
@@ -482,9 +561,8 @@ impl AccountStage {
         };
 
         // Sizing.
-        let protection = self.risk.protective_levels(side, close, &self.stop_inputs[i]);
-        let quantity = tradebot_risk::size(
-            &self.config.sizing,
+        let mut protection = self.risk.protective_levels(side, close, &self.stop_inputs[i]);
+        let answer = self.sizer.size(
             &SizingInput {
                 equity: equity_after_exit,
                 price: close,
@@ -494,7 +572,32 @@ impl AccountStage {
                 lot_size: self.lot_size,
                 commission_fraction: commission,
             },
+            &SizingContext {
+                symbol: sym,
+                side,
+                confidence: ev.signal.confidence,
+                atr: f[self.layout.atr],
+                position,
+                exposure: decision.exposure,
+            },
         );
+        let quantity = answer.quantity;
+        decision.sizing_plugin = self.sizing_stamp;
+        if let Some(fault) = answer.fault {
+            decision.sizing_fault = Some(fault);
+            self.faults.sizing[fault.index()] += 1;
+            sink.record(&Record::Alert { time: now, alert: Alert::Plugin { slot: PluginSlot::Sizing, fault } });
+        }
+        let asked =
+            (answer.stop.is_some() || answer.take_profit.is_some()).then_some((answer.stop, answer.take_profit));
+        if let Some((stop, take_profit)) = asked {
+            let long = side == Side::Buy;
+            protection.stop = match (protection.stop, stop) {
+                (Some(native), Some(s)) => Some(if long { native.max(s) } else { native.min(s) }),
+                (native, s) => native.or(s),
+            };
+            protection.take_profit = take_profit.or(protection.take_profit);
+        }
         decision.sized_quantity = quantity;
         decision.stop = protection.stop.unwrap_or(f64::NAN);
         decision.take_profit = protection.take_profit.unwrap_or(f64::NAN);
@@ -529,6 +632,7 @@ impl AccountStage {
             Verdict::Approved
         };
         if allowed > 0.0 {
+            self.pending_levels[i] = asked;
             let req = self.market_order(sym, side, allowed, OrderPurpose::Entry, now);
             self.submit(req, sink);
         }

@@ -13,6 +13,8 @@ pub enum KernelError {
     TooManyFeatures { requested: usize, max: usize },
     #[error("the run has no data")]
     NoData,
+    #[error("plugin: {0}")]
+    Plugin(String),
     #[error("a pipeline lane stopped unexpectedly: {0}")]
     LaneFailed(String),
 }

@@ -2,7 +2,7 @@
 //! value per order event, trade, decision, equity sample or alert. Formatting
 //! and file I/O happen in the recorder, off the decision path.
 
-use tradebot_core::{OrderEvent, OrderRequest, SymbolId, Timestamp};
+use tradebot_core::{OrderEvent, OrderRequest, PluginFault, PluginSlot, PluginStamp, SymbolId, Timestamp};
 use tradebot_portfolio::TradeRecord;
 use tradebot_risk::{RiskEvent, RiskNote};
 use tradebot_strategy::Direction;
@@ -61,6 +61,12 @@ pub struct Decision {
     pub take_profit: f64,
     pub verdict: Verdict,
     pub notes: [Option<RiskNote>; MAX_NOTES],
+    /// The strategy plugin that made the signal (`None`: native).
+    pub strategy_plugin: Option<PluginStamp>,
+    /// The sizing plugin that sized the entry (`None`: native or no entry).
+    pub sizing_plugin: Option<PluginStamp>,
+    /// The sizing call failed and the entry was not sized (0 units).
+    pub sizing_fault: Option<PluginFault>,
 }
 
 /// Equity after marking to a step's closes.
@@ -84,6 +90,11 @@ pub enum Alert {
     OrderRejected,
     /// The broker refused a bar (malformed prices); nothing filled on it.
     InvalidBar,
+    /// A plugin call failed; the slot's safe default was used instead.
+    Plugin {
+        slot: PluginSlot,
+        fault: PluginFault,
+    },
 }
 
 /// Everything the account stage reports.

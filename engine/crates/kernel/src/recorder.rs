@@ -232,6 +232,9 @@ impl Recorder {
                     Alert::KillSwitch => w.write_all(b"\"alert\":\"kill_switch\"")?,
                     Alert::OrderRejected => w.write_all(b"\"alert\":\"order_rejected\"")?,
                     Alert::InvalidBar => w.write_all(b"\"alert\":\"invalid_bar\"")?,
+                    Alert::Plugin { slot, fault } => {
+                        write!(w, "\"alert\":\"plugin\",\"slot\":\"{}\",\"fault\":\"{}\"", slot.as_str(), fault)?
+                    }
                     Alert::Risk(RiskEvent::Halted(h)) => write!(w, "\"alert\":\"halted\",\"rule\":\"{}\"", h.as_str())?,
                     Alert::Risk(RiskEvent::FlattenRequested) => w.write_all(b"\"alert\":\"flatten_requested\"")?,
                     Alert::Risk(RiskEvent::DailyLossReached { loss, limit }) => write!(
@@ -315,7 +318,19 @@ impl Recorder {
                 Json(n.allowed)
             )?;
         }
-        w.write_all(b"]}\n")
+        w.write_all(b"]")?;
+        // Plugin identity only when a plugin took part, so native runs keep
+        // their decision log unchanged.
+        for (key, stamp) in [("strategy_plugin", d.strategy_plugin), ("sizing_plugin", d.sizing_plugin)] {
+            if let Some(stamp) = stamp {
+                write!(w, ",\"{key}\":")?;
+                serde_json::to_writer(&mut *w, &stamp.to_string())?;
+            }
+        }
+        if let Some(fault) = d.sizing_fault {
+            write!(w, ",\"sizing_fault\":\"{fault}\"")?;
+        }
+        w.write_all(b"}\n")
     }
 }
 

@@ -10,14 +10,17 @@ use tradebot_risk::HaltReason;
 
 use crate::KernelError;
 use crate::account::{AccountStage, RecordSink};
+use crate::account::{PluginFaults, Sizer};
 use crate::config::{KernelConfig, PipelineMode};
 use crate::event::{BarEvent, EventKind};
 use crate::record::Record;
 use crate::recorder::{Recorded, Recorder, RecorderOutputs};
 use crate::ring::{Consumer, Producer, RingStats, ring};
+use crate::slots::SlotProvider;
 use crate::source::{Feed, ReplaySource};
 use crate::telemetry::{Mono, Stage, StageLatency, Telemetry};
 use crate::upstream::{FeatureLayout, FeatureStage, RiskFeatureParams, SignalStage};
+use tradebot_risk::SizingConfig;
 
 /// What to replay.
 #[derive(Debug)]
@@ -32,6 +35,9 @@ pub struct RunInput<'a> {
     /// Updated with the number of events delivered so far (every 4096), for
     /// a progress bar on another thread.
     pub progress: Option<Arc<AtomicU64>>,
+    /// Builds plugin strategies and sizing policies (the WASM host); runs
+    /// that configure no plugin need none.
+    pub slots: Option<Arc<dyn SlotProvider>>,
 }
 
 /// Everything a run produced besides the files the recorder wrote.
@@ -51,6 +57,8 @@ pub struct RunOutput {
     pub lanes: LanePlan,
     /// Events the source delivered (bars, commands and the final end).
     pub events: u64,
+    /// Plugin calls that failed and fell back to the safe default.
+    pub plugin_faults: PluginFaults,
 }
 
 /// The stage groups of the pipeline, in order.
@@ -133,7 +141,18 @@ fn build<'a>(input: &RunInput<'a>, outputs: RecorderOutputs) -> Result<Built<'a>
     if input.feeds.iter().all(|f| f.candles.is_empty()) {
         return Err(KernelError::NoData);
     }
-    let requested = SignalStage::requested_features(&config.strategy);
+    let slots = input.slots.as_deref();
+    let bundle = SignalStage::bundle(&config.strategy, &input.symbols, slots)?;
+    let sizer = match &config.sizing {
+        SizingConfig::Plugin(plugin) => {
+            let slots = slots.ok_or_else(|| {
+                KernelError::Plugin(format!("sizing {}: plugins need a plugin host", plugin.path.display()))
+            })?;
+            Sizer::Policy(slots.sizing(plugin, &input.symbols).map_err(KernelError::Plugin)?)
+        }
+        native => Sizer::Native(native.clone()),
+    };
+    let requested = SignalStage::requested_features(&bundle);
     let risk_params = RiskFeatureParams::for_config(config);
     let (specs, layout): (_, FeatureLayout) = FeatureLayout::build(&requested, risk_params)?;
     let mut source = ReplaySource::new(&input.feeds, config.kill_switch_at);
@@ -141,9 +160,10 @@ fn build<'a>(input: &RunInput<'a>, outputs: RecorderOutputs) -> Result<Built<'a>
     let steps = source.len();
     Ok(Built {
         features: FeatureStage::new(n, &specs)?,
-        signal: SignalStage::new(n, &config.strategy, layout),
+        signal: SignalStage::new(bundle, layout),
         account: AccountStage::new(
             config,
+            sizer,
             &input.symbols,
             layout,
             input.periods_per_year,
@@ -184,6 +204,7 @@ pub fn run(input: RunInput<'_>, outputs: RecorderOutputs) -> Result<RunOutput, K
         rings,
         lanes: plan,
         events,
+        plugin_faults: account.plugin_faults(),
     })
 }
 

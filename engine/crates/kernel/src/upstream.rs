@@ -3,6 +3,7 @@
 //! Both keep per-instrument state in plain vectors indexed by `SymbolId` and
 //! transform a [`BarEvent`] in place.
 
+use tradebot_core::{Symbol, Timestamp};
 use tradebot_features::{FeatureSet, FeatureSpec, MAX_FEATURES};
 use tradebot_strategy::{Strategy, StrategyConfig, StrategyContext};
 
@@ -10,6 +11,7 @@ use tradebot_exec::Slippage;
 use tradebot_risk::{SizingConfig, StopLossConfig};
 
 use crate::event::{BarEvent, EventKind};
+use crate::slots::{SlotProvider, StrategyBundle, StrategyReload};
 use crate::{KernelConfig, KernelError};
 
 /// Where the risk engine's inputs sit in an event's feature vector (after the
@@ -42,16 +44,19 @@ impl RiskFeatureParams {
     pub const ALL: RiskFeatureParams =
         RiskFeatureParams { atr_period: Some(14), swing_lookback: Some(20), volatility_window: Some(20) };
 
-    /// What `config` reads: ATR(14) for ATR stops or ATR slippage, the swing
-    /// stop's lookback, return volatility over 20 bars for
-    /// volatility-adjusted sizing.
+    /// What `config` reads: ATR(14) for ATR stops, ATR slippage or a sizing
+    /// plugin, the swing stop's lookback, return volatility over 20 bars for
+    /// volatility-adjusted sizing or a sizing plugin.
     pub fn for_config(config: &KernelConfig) -> Self {
         RiskFeatureParams {
+            // A sizing plugin may read ATR and volatility: it gets both.
             atr_period: (matches!(config.risk.stop_loss, StopLossConfig::Atr(_))
-                || matches!(config.broker.slippage, Slippage::AtrFraction { .. }))
+                || matches!(config.broker.slippage, Slippage::AtrFraction { .. })
+                || matches!(config.sizing, SizingConfig::Plugin(_)))
             .then_some(14),
             swing_lookback: config.risk.stop_loss.swing_lookback(),
-            volatility_window: matches!(config.sizing, SizingConfig::VolatilityAdjusted(_)).then_some(20),
+            volatility_window: matches!(config.sizing, SizingConfig::VolatilityAdjusted(_) | SizingConfig::Plugin(_))
+                .then_some(20),
         }
     }
 }
@@ -120,21 +125,69 @@ impl FeatureStage {
 #[derive(Debug)]
 pub struct SignalStage {
     strategies: Vec<Box<dyn Strategy>>,
+    reload: Option<Box<dyn StrategyReload>>,
     inputs: usize,
+    /// Close time of the last event seen: a later one starts a new step,
+    /// the only moment a reload may swap the strategies.
+    step_time: Timestamp,
+    swaps: u64,
 }
 
 impl SignalStage {
-    pub fn new(symbols: usize, config: &StrategyConfig, layout: FeatureLayout) -> Self {
-        SignalStage { strategies: (0..symbols).map(|_| config.build()).collect(), inputs: layout.strategy }
+    /// The configured strategy for `symbols`: a native one built here, a
+    /// plugin through `slots`.
+    pub fn bundle(
+        config: &StrategyConfig,
+        symbols: &[Symbol],
+        slots: Option<&dyn SlotProvider>,
+    ) -> Result<StrategyBundle, KernelError> {
+        match config {
+            StrategyConfig::Plugin(plugin) => {
+                let slots = slots.ok_or_else(|| {
+                    KernelError::Plugin(format!("strategy {}: plugins need a plugin host", plugin.path.display()))
+                })?;
+                let bundle = slots.strategies(plugin, symbols).map_err(KernelError::Plugin)?;
+                if bundle.strategies.len() != symbols.len() {
+                    return Err(KernelError::Plugin(format!(
+                        "the plugin host built {} strategies for {} symbols",
+                        bundle.strategies.len(),
+                        symbols.len()
+                    )));
+                }
+                Ok(bundle)
+            }
+            native => {
+                let strategies = symbols
+                    .iter()
+                    .map(|_| native.build().ok_or_else(|| KernelError::Plugin("no native strategy".into())))
+                    .collect::<Result<_, _>>()?;
+                Ok(StrategyBundle { strategies, reload: None })
+            }
+        }
     }
 
-    /// The features the configured strategy reads.
-    pub fn requested_features(config: &StrategyConfig) -> Vec<FeatureSpec> {
-        config.build().features().to_vec()
+    pub fn new(bundle: StrategyBundle, layout: FeatureLayout) -> Self {
+        SignalStage {
+            strategies: bundle.strategies,
+            reload: bundle.reload,
+            inputs: layout.strategy,
+            step_time: Timestamp::MIN,
+            swaps: 0,
+        }
+    }
+
+    /// The features a bundle's strategies read (they all read the same).
+    pub fn requested_features(bundle: &StrategyBundle) -> Vec<FeatureSpec> {
+        bundle.strategies.first().map(|s| s.features().to_vec()).unwrap_or_default()
     }
 
     pub fn strategy_name(&self) -> &str {
         self.strategies.first().map_or("none", |s| s.name())
+    }
+
+    /// How many times a reload replaced the strategies.
+    pub fn swaps(&self) -> u64 {
+        self.swaps
     }
 
     #[inline]
@@ -142,8 +195,38 @@ impl SignalStage {
         if ev.kind != EventKind::Bar {
             return;
         }
+        if ev.time > self.step_time {
+            self.step_time = ev.time;
+            let fresh = self.reload.as_mut().and_then(|r| reload_poll(r.as_mut()));
+            if fresh.is_some() {
+                self.swap(fresh);
+            }
+        }
         let ctx =
             StrategyContext { symbol: ev.symbol, time: ev.time, bar: &ev.bar, features: &ev.features[..self.inputs] };
         ev.signal = self.strategies[ev.symbol.index()].on_bar(&ctx);
     }
+
+    #[cold]
+    fn swap(&mut self, fresh: Option<Vec<Box<dyn Strategy>>>) {
+        let Some(fresh) = fresh else { return };
+        if fresh.len() != self.strategies.len() {
+            // The reload source promised one instance per symbol; a bundle
+            // of another size is dropped rather than trusted.
+            if let Some(r) = self.reload.as_mut() {
+                r.retire(fresh);
+            }
+            return;
+        }
+        let old = std::mem::replace(&mut self.strategies, fresh);
+        self.swaps += 1;
+        if let Some(r) = self.reload.as_mut() {
+            r.retire(old);
+        }
+    }
+}
+
+#[inline]
+fn reload_poll(reload: &mut dyn StrategyReload) -> Option<Vec<Box<dyn Strategy>>> {
+    reload.poll()
 }

@@ -35,8 +35,8 @@ pub use error::{Bounds, ConfigError};
 pub use event::{HaltReason, RiskEvent};
 pub use note::{RiskNote, RiskRule};
 pub use sizing::{
-    EquityFractionSizing, FixedFractionalSizing, KellySizing, SizingConfig, SizingInput, VolatilitySizing,
-    round_down_to_lot, size,
+    EquityFractionSizing, FixedFractionalSizing, KellySizing, SizingAnswer, SizingConfig, SizingContext, SizingInput,
+    SizingPolicy, VolatilitySizing, round_down_to_lot, size,
 };
 pub use stats::TradeStats;
 pub use stops::{

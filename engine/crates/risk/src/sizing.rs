@@ -9,18 +9,23 @@
 
 use serde::{Deserialize, Serialize};
 
+use tradebot_core::{PluginFault, PluginRef, PluginStamp, Side, SymbolId};
+
 use crate::TradeStats;
 use crate::error::{Bounds, ConfigError};
 
 /// Sizing method (`[sizing]`, `kind = "fixed_fractional" | "kelly" |
 /// "volatility_adjusted" | "equity_fraction"`). Default: fixed fractional.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum SizingConfig {
     FixedFractional(FixedFractionalSizing),
     Kelly(KellySizing),
     VolatilityAdjusted(VolatilitySizing),
     EquityFraction(EquityFractionSizing),
+    /// A WASM component targeting the `sizing-policy` world; the engine
+    /// instantiates it as a [`SizingPolicy`].
+    Plugin(PluginRef),
 }
 
 impl Default for SizingConfig {
@@ -133,6 +138,7 @@ impl SizingConfig {
                 FRACTION.check("sizing.vol_floor", c.vol_floor)
             }
             SizingConfig::EquityFraction(c) => FRACTION.check("sizing.fraction", c.fraction),
+            SizingConfig::Plugin(_) => Ok(()),
         }
     }
 }
@@ -154,6 +160,50 @@ pub struct SizingInput<'a> {
     pub lot_size: f64,
     /// The broker's commission as a fraction of notional (for `equity_fraction`).
     pub commission_fraction: f64,
+}
+
+/// What a sizing policy knows besides [`SizingInput`]: the decision and
+/// the account's state in that symbol.
+#[derive(Debug, Clone, Copy)]
+pub struct SizingContext {
+    pub symbol: SymbolId,
+    /// The entry being sized.
+    pub side: Side,
+    /// The decision's confidence in `[0, 1]`.
+    pub confidence: f64,
+    /// Average true range (NaN when the run does not compute it).
+    pub atr: f64,
+    /// Signed units held before the decision.
+    pub position: f64,
+    /// Gross exposure over equity before the decision.
+    pub exposure: f64,
+}
+
+/// A sizing policy's answer; the risk engine still checks all of it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SizingAnswer {
+    /// Units to enter: finite and non-negative.
+    pub quantity: f64,
+    /// A stop the policy wants; the engine keeps the tighter of it and its own.
+    pub stop: Option<f64>,
+    /// A take-profit the policy wants instead of the engine's.
+    pub take_profit: Option<f64>,
+    /// The call failed: `quantity` is 0 (no new exposure).
+    pub fault: Option<PluginFault>,
+}
+
+impl SizingAnswer {
+    /// The safe default after a failed call: enter nothing.
+    pub const fn refuse(fault: PluginFault) -> Self {
+        SizingAnswer { quantity: 0.0, stop: None, take_profit: None, fault: Some(fault) }
+    }
+}
+
+/// A sizing method that is not one of the native ones: a plugin.
+pub trait SizingPolicy: Send + std::fmt::Debug {
+    fn size(&mut self, input: &SizingInput<'_>, context: &SizingContext) -> SizingAnswer;
+    /// Who is answering, for the decision log.
+    fn stamp(&self) -> Option<PluginStamp>;
 }
 
 /// The quantity to enter: finite, non-negative, rounded down to the lot.
@@ -184,6 +234,8 @@ pub fn size(config: &SizingConfig, input: &SizingInput<'_>) -> f64 {
             }
             c.fraction * equity / (price * (1.0 + commission))
         }
+        // Only the plugin host can run a plugin; this function never guesses.
+        SizingConfig::Plugin(_) => return 0.0,
     };
     round_down_to_lot(quantity, input.lot_size)
 }

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use tradebot_core::PluginRef;
+
 use crate::{BuyAndHold, SmaCross, Strategy};
 
 /// The strategy of a run.
@@ -19,6 +21,8 @@ pub enum StrategyConfig {
         #[serde(default)]
         long_short: bool,
     },
+    /// A WASM component targeting the `strategy` world (`wit/tradebot.wit`).
+    Plugin(PluginRef),
 }
 
 const fn default_fast() -> usize {
@@ -58,11 +62,16 @@ impl StrategyConfig {
         Ok(())
     }
 
-    /// One fresh instance (strategies keep per-instrument state).
-    pub fn build(&self) -> Box<dyn Strategy> {
+    /// One fresh instance of a native strategy (strategies keep
+    /// per-instrument state); `None` for a plugin, which only the plugin
+    /// host can instantiate.
+    pub fn build(&self) -> Option<Box<dyn Strategy>> {
         match *self {
-            StrategyConfig::BuyAndHold => Box::new(BuyAndHold::new()),
-            StrategyConfig::SmaCross { fast, slow, long_short } => Box::new(SmaCross::new(fast, slow, long_short)),
+            StrategyConfig::BuyAndHold => Some(Box::new(BuyAndHold::new())),
+            StrategyConfig::SmaCross { fast, slow, long_short } => {
+                Some(Box::new(SmaCross::new(fast, slow, long_short)))
+            }
+            StrategyConfig::Plugin(_) => None,
         }
     }
 }

@@ -15,7 +15,7 @@ mod config;
 pub use baselines::{BuyAndHold, SmaCross};
 pub use config::{StrategyConfig, StrategyConfigError};
 
-use tradebot_core::{Candle, SymbolId, Timestamp};
+use tradebot_core::{Candle, PluginFault, PluginStamp, SymbolId, Timestamp};
 use tradebot_features::FeatureSpec;
 
 /// The position a strategy wants.
@@ -44,13 +44,17 @@ pub struct Signal {
     /// In `[0, 1]`; rule-based strategies say 1. Agents will report their
     /// ensemble confidence here.
     pub confidence: f64,
+    /// The plugin that made this signal (`None`: a native strategy).
+    pub plugin: Option<PluginStamp>,
+    /// The plugin call failed and this is the safe default (hold).
+    pub fault: Option<PluginFault>,
 }
 
 impl Signal {
-    pub const HOLD: Signal = Signal { target: None, confidence: 0.0 };
+    pub const HOLD: Signal = Signal { target: None, confidence: 0.0, plugin: None, fault: None };
 
     pub const fn go(direction: Direction) -> Signal {
-        Signal { target: Some(direction), confidence: 1.0 }
+        Signal { target: Some(direction), confidence: 1.0, plugin: None, fault: None }
     }
 }
 

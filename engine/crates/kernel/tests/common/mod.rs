@@ -82,5 +82,6 @@ pub fn input<'a>(markets: &'a [Vec<RawCandle>], config: KernelConfig) -> RunInpu
         config,
         periods_per_year: 525_600.0,
         progress: None,
+        slots: None,
     }
 }

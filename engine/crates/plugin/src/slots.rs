@@ -1,0 +1,70 @@
+//! [`WasmSlots`]: the kernel's [`SlotProvider`] backed by this host.
+
+use std::sync::Mutex;
+
+use tradebot_core::{PluginRef, Symbol};
+use tradebot_kernel::{SlotProvider, StrategyBundle};
+use tradebot_risk::SizingPolicy;
+use tradebot_strategy::Strategy;
+
+use crate::host::PluginHost;
+use crate::reload::{ReloadHandle, watch_strategy};
+use crate::sizing::{WasmSizing, self_test_sizing};
+use crate::strategy::{WasmStrategy, self_test_strategy};
+
+/// Loads, self-tests and instantiates the plugins a run configures.
+#[derive(Debug)]
+pub struct WasmSlots {
+    host: PluginHost,
+    /// Watch strategy files for new versions (paper/live, or a replay that
+    /// asks for it).
+    hot_reload: bool,
+    handles: Mutex<Vec<ReloadHandle>>,
+}
+
+impl WasmSlots {
+    pub fn new(host: PluginHost, hot_reload: bool) -> Self {
+        WasmSlots { host, hot_reload, handles: Mutex::new(Vec::new()) }
+    }
+
+    /// The reload handles of the strategies built so far.
+    pub fn reload_handles(&self) -> Vec<ReloadHandle> {
+        self.handles.lock().map(|h| h.clone()).unwrap_or_default()
+    }
+}
+
+impl SlotProvider for WasmSlots {
+    fn strategies(&self, plugin: &PluginRef, symbols: &[Symbol]) -> Result<StrategyBundle, String> {
+        let loaded = self.host.load(&plugin.path).map_err(|e| e.to_string())?;
+        self_test_strategy(&self.host, &loaded, &plugin.config).map_err(|e| e.to_string())?;
+        let mut strategies: Vec<Box<dyn Strategy>> = Vec::with_capacity(symbols.len());
+        for _ in symbols {
+            strategies
+                .push(Box::new(WasmStrategy::new(&self.host, &loaded, &plugin.config).map_err(|e| e.to_string())?));
+        }
+        let reload = if self.hot_reload {
+            let features = strategies.first().map(|s| s.features().to_vec()).unwrap_or_default();
+            let (reloader, handle) = watch_strategy(
+                &self.host,
+                plugin.path.clone(),
+                plugin.config.clone(),
+                symbols.to_vec(),
+                features,
+                loaded.sha256,
+            );
+            if let Ok(mut h) = self.handles.lock() {
+                h.push(handle);
+            }
+            Some(Box::new(reloader) as Box<dyn tradebot_kernel::StrategyReload>)
+        } else {
+            None
+        };
+        Ok(StrategyBundle { strategies, reload })
+    }
+
+    fn sizing(&self, plugin: &PluginRef, symbols: &[Symbol]) -> Result<Box<dyn SizingPolicy>, String> {
+        let loaded = self.host.load(&plugin.path).map_err(|e| e.to_string())?;
+        self_test_sizing(&self.host, &loaded, &plugin.config).map_err(|e| e.to_string())?;
+        Ok(Box::new(WasmSizing::new(&self.host, &loaded, &plugin.config, symbols).map_err(|e| e.to_string())?))
+    }
+}
