@@ -80,6 +80,29 @@ fn the_sma_cross_plugin_trades_exactly_like_the_native_sma_cross() {
 }
 
 #[test]
+fn plugin_runs_are_byte_identical_fused_pipelined_and_repeated() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = format!(
+        "[strategy]\nkind = \"plugin\"\npath = '{}'\nconfig = '{{\"long_short\": true}}'\n\
+         [sizing]\nkind = \"plugin\"\npath = '{}'\n",
+        plugin("sma-cross"),
+        plugin("sizing-kelly")
+    );
+    let config = write_config(dir.path(), "run.toml", &format!("{DATA}{body}"));
+    let mut outputs = Vec::new();
+    for (k, mode) in ["fused", "pipelined", "fused"].iter().enumerate() {
+        let out = dir.path().join(format!("out-{k}"));
+        let o = tradebot(&["replay", "--quiet", "--config", p(&config), "--output", p(&out), "--mode", mode]);
+        assert_eq!(status(&o), 0, "{}", stderr(&o));
+        outputs.push(out);
+    }
+    for f in ["metrics.json", "trades.csv", "orders.csv", "equity.csv", "decisions.jsonl"] {
+        assert!(read(&outputs[0], f) == read(&outputs[1], f), "{f}: fused and pipelined differ");
+        assert!(read(&outputs[0], f) == read(&outputs[2], f), "{f}: two fused runs differ");
+    }
+}
+
+#[test]
 fn the_sizing_plugins_size_exactly_like_the_native_sizing() {
     let dir = tempfile::tempdir().unwrap();
     let strategy = "[strategy]\nkind = \"sma_cross\"\nlong_short = true\n";
@@ -233,18 +256,34 @@ impl Write for Shared {
     }
 }
 
+/// `bytes` with a custom section appended: the same component, another
+/// SHA-256 (a rebuilt version of a plugin, as far as the engine can tell).
+fn rebuilt(bytes: &[u8], tag: &str) -> Vec<u8> {
+    let name = format!("tradebot-test-{tag}");
+    let mut payload = vec![name.len() as u8];
+    payload.extend_from_slice(name.as_bytes());
+    let mut out = bytes.to_vec();
+    out.push(0); // custom section id
+    out.push(payload.len() as u8); // LEB128, < 128
+    out.extend_from_slice(&payload);
+    out
+}
+
 #[test]
 fn a_strategy_is_hot_swapped_between_two_candles_and_a_broken_one_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let live = dir.path().join("strategy.wasm");
-    std::fs::copy(bundled_plugin("sma-cross"), &live).unwrap();
+    // A strategy that wants to be long on every bar, so every bar of every
+    // symbol leaves exactly one line in the decision log.
+    let original = std::fs::read(bundled_plugin("hostile-strategy")).unwrap();
+    std::fs::write(&live, &original).unwrap();
     let data =
         load(&DataConfig { symbols: vec!["ETH_BTC".into(), "LTC_BTC".into()], ..DataConfig::default() }, None).unwrap();
     let slots = Arc::new(WasmSlots::new(PluginHost::new(PluginLimits::default()).unwrap(), true));
     let mut config = tradebot::kernel::KernelConfig::default();
     config.strategy = tradebot::strategy::StrategyConfig::Plugin(tradebot::core::PluginRef {
         path: live.clone(),
-        config: "{\"fast\": 10, \"slow\": 20, \"long_short\": true}".into(),
+        config: "{\"mode\": \"ok\"}".into(),
     });
     let input = RunInput {
         feeds: data.feeds(),
@@ -259,64 +298,72 @@ fn a_strategy_is_hot_swapped_between_two_candles_and_a_broken_one_is_refused() {
     let mut pipeline = FusedPipeline::new(&input, outputs).unwrap();
     let handle = slots.reload_handles().pop().expect("the strategy is watched");
     let total: usize = (0..data.symbols.len()).map(|i| data.candles(i).len()).sum();
-
-    // A third of the run on the first version.
-    let mut events = 0;
-    while events < total / 3 && pipeline.step() {
-        events += 1;
-    }
+    let step_until = |pipeline: &mut FusedPipeline<'_>, n: usize, events: &mut usize| {
+        while *events < n && pipeline.step() {
+            *events += 1;
+        }
+    };
     // Deployments replace the file atomically (write, then rename).
     let replace = |bytes: &[u8]| {
         let tmp = dir.path().join("incoming.wasm");
         std::fs::write(&tmp, bytes).unwrap();
         std::fs::rename(&tmp, &live).unwrap();
     };
-    // A broken replacement, seen by the file watch: refused, the old version
-    // keeps trading.
+
+    let mut events = 0;
+    step_until(&mut pipeline, total / 4, &mut events);
+    // A broken replacement, seen by the file watch: refused, the running
+    // version keeps trading.
     replace(b"\0asm broken");
     assert!(handle.wait_for_attempts(1, Duration::from_secs(30)));
-    assert!(matches!(&handle.events()[0], ReloadEvent::Rejected { reason } if reason.contains("strategy.wasm")));
-    while events < 2 * total / 3 && pipeline.step() {
-        events += 1;
-    }
-    // A working component that does not accept the run's plugin config:
-    // refused at init ...
-    replace(&std::fs::read(bundled_plugin("hostile-strategy")).unwrap());
+    step_until(&mut pipeline, total / 2, &mut events);
+    // A component that refuses the run's plugin config: refused at init.
+    replace(&std::fs::read(bundled_plugin("sma-cross")).unwrap());
     assert!(handle.wait_for_attempts(2, Duration::from_secs(30)));
+    step_until(&mut pipeline, 3 * total / 4, &mut events);
+    // A new build: staged, and swapped in at the next time step.
+    replace(&rebuilt(&original, "v2"));
+    assert!(handle.wait_for_attempts(3, Duration::from_secs(30)));
     let seen = handle.events();
+    assert!(matches!(&seen[0], ReloadEvent::Rejected { reason } if reason.contains("strategy.wasm")), "{seen:?}");
     assert!(
         matches!(&seen[1], ReloadEvent::Rejected { reason } if reason.contains("init refused the config")),
         "{seen:?}"
     );
-    // ... and the original bytes again: the watch ignores a file identical
-    // to the running version, the control command reloads it anyway.
-    replace(&std::fs::read(bundled_plugin("sma-cross")).unwrap());
-    std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(handle.events().len(), 2, "an unchanged file was reloaded");
-    handle.request();
-    assert!(handle.wait_for_attempts(3, Duration::from_secs(30)));
-    assert!(matches!(&handle.events()[2], ReloadEvent::Staged(s) if s.name() == "sma-cross"));
-    let swap_at = events;
+    let ReloadEvent::Staged(new) = seen[2] else { panic!("{seen:?}") };
     while pipeline.step() {
         events += 1;
     }
     drop(pipeline);
 
-    // No candle skipped or processed twice: one decision-log entry per
-    // signal, and the stream of bar times per symbol has no repeat.
+    // Every bar of every symbol was decided exactly once, in time order,
+    // and every decision names the version that made it: the old one up to
+    // one instant, the new one from there on, for every symbol alike.
     let text = String::from_utf8(decisions.0.lock().unwrap().clone()).unwrap();
-    assert!(events >= total, "{events} events for {total} bars");
-    let mut last: std::collections::BTreeMap<String, String> = Default::default();
+    let mut per_symbol: std::collections::BTreeMap<String, Vec<(String, String)>> = Default::default();
     for line in text.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
-        if v["type"] != "decision" {
-            continue;
+        if v["type"] == "decision" {
+            per_symbol
+                .entry(v["symbol"].as_str().unwrap().to_owned())
+                .or_default()
+                .push((v["time"].as_str().unwrap().to_owned(), v["strategy_plugin"].as_str().unwrap().to_owned()));
         }
-        let (sym, time) = (v["symbol"].as_str().unwrap().to_owned(), v["time"].as_str().unwrap().to_owned());
-        if let Some(prev) = last.get(&sym) {
-            assert!(time > *prev, "{sym}: decision at {time} after {prev}");
-        }
-        last.insert(sym, time);
     }
-    assert!(swap_at > 0 && text.contains("sma-cross@0.1.0#"));
+    let mut switch_times = Vec::new();
+    for (i, symbol) in data.symbols.iter().enumerate() {
+        let rows = &per_symbol[symbol.as_str()];
+        assert_eq!(rows.len(), data.candles(i).len(), "{symbol}: a bar skipped or decided twice");
+        assert!(rows.windows(2).all(|w| w[0].0 < w[1].0), "{symbol}: decisions out of order");
+        let old = &rows[0].1;
+        let first_new = rows.iter().position(|(_, stamp)| *stamp == new.to_string()).expect("the new version traded");
+        assert!(
+            rows[..first_new].iter().all(|(_, s)| s == old)
+                && rows[first_new..].iter().all(|(_, s)| *s == new.to_string())
+        );
+        assert_ne!(*old, new.to_string());
+        switch_times.push(rows[first_new].0.clone());
+    }
+    assert!(switch_times.windows(2).all(|w| w[0] == w[1]), "symbols switched at different steps: {switch_times:?}");
+    assert!(events >= total);
 }

@@ -2,6 +2,7 @@
 
 mod data_cmds;
 mod features_cmd;
+mod fit_cmd;
 mod plugin_cmd;
 mod replay_cmd;
 
@@ -41,6 +42,9 @@ enum Command {
     Replay(replay_cmd::ReplayArgs),
     /// Compute a feature set over a stored market and write the matrix as CSV.
     Features(features_cmd::FeaturesArgs),
+    /// Fit the GARCH(1,1) volatility model or a Gaussian HMM to a candle file.
+    #[command(subcommand)]
+    Fit(fit_cmd::FitCommand),
     /// Inspect, self-test and time a WASM plugin component.
     #[command(subcommand)]
     Plugin(plugin_cmd::PluginCommand),
@@ -80,6 +84,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Replay(a) => replay_cmd::replay_cmd(a),
         Command::Features(a) => features_cmd::features(a),
         Command::Plugin(c) => plugin_cmd::plugin(c),
+        Command::Fit(c) => fit_cmd::fit(c),
     }
 }
 

@@ -39,8 +39,11 @@ fn candle(i: usize, close: f64) -> Candle {
     }
 }
 
+/// What a strategy said on one bar: target, confidence, fault.
+type Signal = (Option<Direction>, f64, Option<PluginFault>);
+
 /// One sma-cross run on its own host: every bar's (target, confidence, fault).
-fn sma_cross_run() -> Vec<(Option<Direction>, f64, Option<PluginFault>)> {
+fn sma_cross_run() -> Vec<Signal> {
     let host = PluginHost::new(PluginLimits::default()).unwrap();
     let loaded = host.load(&bundled_plugin("sma-cross")).unwrap();
     let mut s = WasmStrategy::new(&host, &loaded, "").unwrap();
@@ -55,9 +58,15 @@ fn sma_cross_run() -> Vec<(Option<Direction>, f64, Option<PluginFault>)> {
         .collect()
 }
 
+/// The first run, shared by the tests that only need one.
+fn first_run() -> &'static [Signal] {
+    static RUN: std::sync::OnceLock<Vec<Signal>> = std::sync::OnceLock::new();
+    RUN.get_or_init(sma_cross_run)
+}
+
 #[test]
 fn two_sma_cross_runs_on_separate_hosts_give_identical_signals() {
-    let a = sma_cross_run();
+    let a = first_run();
     let b = sma_cross_run();
     assert_eq!(a.len(), BARS);
     for (i, (x, y)) in a.iter().zip(&b).enumerate() {
@@ -69,7 +78,7 @@ fn two_sma_cross_runs_on_separate_hosts_give_identical_signals() {
 fn sma_cross_goes_long_on_an_upward_cross_and_flat_on_a_downward_one() {
     let closes = closes();
     let (fast, slow) = (sma(&closes, 10), sma(&closes, 20));
-    let run = sma_cross_run();
+    let run = first_run();
     let (mut longs, mut flats) = (0, 0);
     for i in 0..BARS {
         let expected = match i {
