@@ -55,7 +55,14 @@ fn report(name: &str, mut call: impl FnMut()) {
 }
 
 fn main() {
-    let host = PluginHost::new(PluginLimits::default()).unwrap();
+    // PLUGIN_BENCH_LIVE=1: calls bounded by an epoch deadline (live) instead
+    // of fuel (replay).
+    let limits = if std::env::var_os("PLUGIN_BENCH_LIVE").is_some() {
+        PluginLimits::live(std::time::Duration::from_millis(5))
+    } else {
+        PluginLimits::default()
+    };
+    let host = PluginHost::new(limits).unwrap();
     let mut c = Criterion::default().configure_from_args();
 
     // Sizing.
