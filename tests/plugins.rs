@@ -160,6 +160,8 @@ fn hostile_strategies_cannot_stop_a_replay_and_every_fault_is_reported() {
         // Each instance misbehaves after 300 of its calls, recovers with a
         // fresh instance (whose count restarts) and misbehaves again.
         assert!(alerts >= 2, "{mode}: expected repeated {fault} alerts, found {alerts}");
+        let summary = format!("plugin faults (safe default used): strategy [{fault} {alerts}]");
+        assert!(stdout(&o).contains(&summary), "{mode}: the summary does not say `{summary}`:\n{}", stdout(&o));
         assert!(max_entry_fraction(&decisions) <= 0.1 + 1e-9, "{mode}: an entry above max_position");
         // The run still produced every output.
         assert!(read(&out, "equity.csv").lines().count() > 1000);

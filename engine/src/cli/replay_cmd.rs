@@ -147,6 +147,24 @@ fn print_summary(s: &ReplaySummary) {
     }
     let c = s.run.recorded.counts;
     println!("  {} decisions, {} refused and {} reduced by risk", c.decisions, c.refusals, c.reductions);
+    let faults = s.run.plugin_faults;
+    if faults.total() > 0 {
+        // Each fault fell back to "no new exposure" and is an alert in decisions.jsonl.
+        let list = |counts: &[u64]| {
+            tradebot::core::PluginFault::ALL
+                .iter()
+                .zip(counts)
+                .filter(|(_, n)| **n > 0)
+                .map(|(f, n)| format!("{f} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        println!(
+            "  plugin faults (safe default used): strategy [{}], sizing [{}]",
+            list(&faults.strategy),
+            list(&faults.sizing)
+        );
+    }
     println!("  in-sample backtest net of the configured costs; not evidence of future profit");
     println!("  outputs in {}", s.output_dir.display());
 }
