@@ -98,6 +98,17 @@ impl Sizer {
     }
 }
 
+/// The engine's protective levels with a sizing policy's `(stop,
+/// take_profit)` applied: the tighter stop (never looser than the engine's
+/// own), the policy's take-profit if it named one.
+fn with_policy_levels(native: Protection, (stop, take_profit): (Option<f64>, Option<f64>), long: bool) -> Protection {
+    let stop = match (native.stop, stop) {
+        (Some(n), Some(s)) => Some(if long { n.max(s) } else { n.min(s) }),
+        (n, s) => n.or(s),
+    };
+    Protection { stop, take_profit: take_profit.or(native.take_profit) }
+}
+
 /// Plugin faults seen by the account stage, by slot and kind.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct PluginFaults {
@@ -399,14 +410,8 @@ impl AccountStage {
             p.levels = None;
             p.stale = true;
         } else if let Some(mut levels) = protection {
-            if let Some((stop, take_profit)) = self.pending_levels[i].take() {
-                let long = effect.after > 0.0;
-                levels.stop = match (levels.stop, stop) {
-                    // Never looser than the engine's own stop.
-                    (Some(native), Some(asked)) => Some(if long { native.max(asked) } else { native.min(asked) }),
-                    (native, asked) => native.or(asked),
-                };
-                levels.take_profit = take_profit.or(levels.take_profit);
+            if let Some(asked) = self.pending_levels[i].take() {
+                levels = with_policy_levels(levels, asked, effect.after > 0.0);
             }
             p.levels = Some(levels);
             p.stale = true;
@@ -590,13 +595,8 @@ impl AccountStage {
         }
         let asked =
             (answer.stop.is_some() || answer.take_profit.is_some()).then_some((answer.stop, answer.take_profit));
-        if let Some((stop, take_profit)) = asked {
-            let long = side == Side::Buy;
-            protection.stop = match (protection.stop, stop) {
-                (Some(native), Some(s)) => Some(if long { native.max(s) } else { native.min(s) }),
-                (native, s) => native.or(s),
-            };
-            protection.take_profit = take_profit.or(protection.take_profit);
+        if let Some(asked) = asked {
+            protection = with_policy_levels(protection, asked, side == Side::Buy);
         }
         decision.sized_quantity = quantity;
         decision.stop = protection.stop.unwrap_or(f64::NAN);

@@ -197,7 +197,7 @@ impl SignalStage {
         }
         if ev.time > self.step_time {
             self.step_time = ev.time;
-            let fresh = self.reload.as_mut().and_then(|r| reload_poll(r.as_mut()));
+            let fresh = self.reload.as_mut().and_then(|r| r.poll());
             if fresh.is_some() {
                 self.swap(fresh);
             }
@@ -224,9 +224,4 @@ impl SignalStage {
             r.retire(old);
         }
     }
-}
-
-#[inline]
-fn reload_poll(reload: &mut dyn StrategyReload) -> Option<Vec<Box<dyn Strategy>>> {
-    reload.poll()
 }

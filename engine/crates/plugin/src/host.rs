@@ -207,6 +207,18 @@ impl std::fmt::Debug for LoadedComponent {
 }
 
 impl LoadedComponent {
+    /// `Err` naming both worlds unless the component targets `world`.
+    pub(crate) fn expect_world(&self, world: World) -> Result<(), PluginError> {
+        if self.world == world {
+            Ok(())
+        } else {
+            Err(PluginError::World {
+                path: self.path.clone(),
+                message: format!("targets the {} world; this slot needs {}", self.world.as_str(), world.as_str()),
+            })
+        }
+    }
+
     pub fn sha256_hex(&self) -> String {
         self.sha256.iter().map(|b| format!("{b:02x}")).collect()
     }

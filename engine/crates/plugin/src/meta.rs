@@ -9,7 +9,6 @@ use crate::bindings::{AgentPrediction, MarketContext, MetaDecision, Note, meta};
 use crate::error::PluginError;
 use crate::host::{LoadedComponent, LogLine, PluginHost, World};
 use crate::instance::Instance;
-use crate::strategy::expect_world;
 
 /// Most notes per answer, and their longest key and value in bytes.
 pub const MAX_NOTES: usize = 16;
@@ -65,7 +64,7 @@ impl std::fmt::Debug for WasmMetaAgent {
 
 impl WasmMetaAgent {
     pub fn new(host: &PluginHost, loaded: &LoadedComponent, config: &str) -> Result<Self, PluginError> {
-        expect_world(loaded, World::MetaAgent)?;
+        loaded.expect_world(World::MetaAgent)?;
         Ok(WasmMetaAgent { inst: Instance::new(host, loaded, config)? })
     }
 

@@ -7,7 +7,6 @@ use crate::bindings::{self, SizingDecision, SizingRequest, TradeStats, sizing};
 use crate::error::PluginError;
 use crate::host::{LoadedComponent, LogLine, PluginHost, World};
 use crate::instance::Instance;
-use crate::strategy::expect_world;
 
 /// Longest `reason` accepted, in bytes.
 pub const MAX_REASON: usize = 256;
@@ -78,7 +77,7 @@ impl WasmSizing {
         config: &str,
         symbols: &[Symbol],
     ) -> Result<Self, PluginError> {
-        expect_world(loaded, World::SizingPolicy)?;
+        loaded.expect_world(World::SizingPolicy)?;
         let inst = Instance::<sizing::SizingPolicy>::new(host, loaded, config)?;
         Ok(WasmSizing {
             inst,

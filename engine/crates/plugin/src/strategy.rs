@@ -31,22 +31,11 @@ impl std::fmt::Debug for WasmStrategy {
     }
 }
 
-pub(crate) fn expect_world(loaded: &LoadedComponent, world: World) -> Result<(), PluginError> {
-    if loaded.world == world {
-        Ok(())
-    } else {
-        Err(PluginError::World {
-            path: loaded.path.clone(),
-            message: format!("targets the {} world; this slot needs {}", loaded.world.as_str(), world.as_str()),
-        })
-    }
-}
-
 impl WasmStrategy {
     /// Instantiates `loaded`, calls `init(config)` and resolves the features
     /// it asks for.
     pub fn new(host: &PluginHost, loaded: &LoadedComponent, config: &str) -> Result<Self, PluginError> {
-        expect_world(loaded, World::Strategy)?;
+        loaded.expect_world(World::Strategy)?;
         let mut inst = Instance::<strategy::Strategy>::new(host, loaded, config)?;
         let bad = |message: String| PluginError::SelfTest { path: loaded.path.clone(), message };
         let columns = inst.call(|b, s| b.call_features(s)).map_err(|f| bad(format!("features: {f}")))?;
@@ -87,9 +76,13 @@ impl WasmStrategy {
 
     /// One call with a candle and the values of [`columns`](Self::columns).
     pub fn call(&mut self, candle: Candle, values: &[f64]) -> Signal {
-        let stamp = Some(self.inst.stamp);
+        Self::signal(&mut self.inst, candle, values)
+    }
+
+    fn signal(inst: &mut Instance<strategy::Strategy>, candle: Candle, values: &[f64]) -> Signal {
+        let stamp = Some(inst.stamp);
         let fallback = |fault| Signal { target: None, confidence: 0.0, plugin: stamp, fault: Some(fault) };
-        match self.inst.call(|b, s| b.call_on_bar(s, candle, values)) {
+        match inst.call(|b, s| b.call_on_bar(s, candle, values)) {
             Ok(out) if out.confidence.is_finite() && (0.0..=1.0).contains(&out.confidence) => Signal {
                 target: out.target.map(|d| match d {
                     bindings::Direction::Long => Direction::Long,
@@ -100,7 +93,7 @@ impl WasmStrategy {
                 plugin: stamp,
                 fault: None,
             },
-            Ok(_) => fallback(self.inst.invalid_output()),
+            Ok(_) => fallback(inst.invalid_output()),
             Err(fault) => fallback(fault),
         }
     }
@@ -128,10 +121,7 @@ impl Strategy for WasmStrategy {
             close: ctx.bar.close,
             volume: ctx.bar.volume,
         };
-        let values = std::mem::take(&mut self.values);
-        let signal = self.call(candle, &values);
-        self.values = values;
-        signal
+        Self::signal(&mut self.inst, candle, &self.values)
     }
 }
 
