@@ -4,12 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::io::Read;
 
-use common::*;
+use crate::common::*;
 
 /// file stem, symbol, interval, rows, gaps, missing bars — from the README table.
 const TABLE: &[(&str, &str, &str, u64, u64, i64)] = &[

@@ -3,11 +3,9 @@
 //! location; the look-ahead check runs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
 use std::path::Path;
 
-use common::{data_dir, import, p, status, stderr, tradebot};
+use crate::common::{data_dir, import, p, status, stderr, tradebot};
 
 fn rows(path: &Path) -> Vec<Vec<String>> {
     let mut r = csv::ReaderBuilder::new().has_headers(false).from_path(path).unwrap();

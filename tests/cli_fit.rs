@@ -3,11 +3,9 @@
 //! by the criteria of `tests/golden/README.md`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
 use std::path::Path;
 
-use common::{data_dir, p, status, stderr, stdout, tradebot};
+use crate::common::{data_dir, p, status, stderr, stdout, tradebot};
 
 fn golden(name: &str) -> serde_json::Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/golden").join(name);

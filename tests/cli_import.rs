@@ -2,12 +2,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
 use std::io::Write;
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use proptest::prelude::*;
 
 const HEADER: &str = "timestamp,open,high,low,close,volume\n";

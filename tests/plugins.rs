@@ -4,14 +4,12 @@
 //! between two candles without skipping or repeating one.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::float_cmp)]
 
-mod common;
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{p, status, stderr, stdout, tradebot};
+use crate::common::{p, status, stderr, stdout, tradebot};
 use tradebot::kernel::{FusedPipeline, RecorderOutputs, RunInput};
 use tradebot::plugin::{PluginHost, PluginLimits, ReloadEvent, WasmSlots, bundled_plugin};
 use tradebot::replay::{DataConfig, load};

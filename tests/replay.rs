@@ -3,12 +3,10 @@
 //! and the errors a user sees for bad configs and data.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{data_dir, p, status, stderr, tradebot};
+use crate::common::{data_dir, p, status, stderr, tradebot};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
