@@ -14,3 +14,4 @@ mod cli_fit;
 mod cli_import;
 mod plugins;
 mod replay;
+mod train;

@@ -27,6 +27,7 @@ pub use tradebot_data::{
 pub use tradebot_store::{CandleStore, CandleWriter, Durability, StoreError, StoreMeta, store_path};
 
 pub mod replay;
+pub mod train;
 
 pub use tradebot_analytics as analytics;
 pub use tradebot_core as core;

@@ -5,6 +5,7 @@ mod features_cmd;
 mod fit_cmd;
 mod plugin_cmd;
 mod replay_cmd;
+mod train_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,6 +46,12 @@ enum Command {
     /// Fit the GARCH(1,1) volatility model or a Gaussian HMM to a candle file.
     #[command(subcommand)]
     Fit(fit_cmd::FitCommand),
+    /// Train direction models walk-forward (candle), export ONNX with model
+    /// cards, and evaluate them out of sample against baselines.
+    Train(train_cmd::TrainArgs),
+    /// Evaluate a trained model folder out of sample, through the model
+    /// schedule replay uses, against baselines, with significance tests.
+    Evaluate(train_cmd::EvaluateArgs),
     /// Inspect, self-test and time a WASM plugin component.
     #[command(subcommand)]
     Plugin(plugin_cmd::PluginCommand),
@@ -85,6 +92,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Features(a) => features_cmd::features(a),
         Command::Plugin(c) => plugin_cmd::plugin(c),
         Command::Fit(c) => fit_cmd::fit(c),
+        Command::Train(a) => train_cmd::train_cmd(a),
+        Command::Evaluate(a) => train_cmd::evaluate_cmd(a),
     }
 }
 

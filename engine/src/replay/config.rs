@@ -247,7 +247,7 @@ impl ReplayConfig {
     }
 }
 
-fn relative_to(config_file: &Path, p: &Path) -> PathBuf {
+pub(crate) fn relative_to(config_file: &Path, p: &Path) -> PathBuf {
     if p.is_absolute() {
         return p.to_owned();
     }
@@ -255,7 +255,7 @@ fn relative_to(config_file: &Path, p: &Path) -> PathBuf {
 }
 
 /// 1-based line and column of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;

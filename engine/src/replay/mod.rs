@@ -6,7 +6,7 @@
 //! only when everything succeeded, so a failed run never leaves a
 //! half-written output directory behind (nor destroys the previous one).
 
-mod config;
+pub(crate) mod config;
 mod data;
 mod output;
 mod report;

@@ -37,7 +37,7 @@ pub enum FeatureSetError {
     DuplicateColumn { set: String, column: String },
     #[error("feature set `{set}` has no features")]
     Empty { set: String },
-    #[error("unknown feature set `{0}` (built in: talib_v1, default_v1)")]
+    #[error("unknown feature set `{0}` (built in: talib_v1, default_v1, agents_v1)")]
     Unknown(String),
 }
 
@@ -107,11 +107,49 @@ impl FeatureSetDef {
         FeatureSetDef { name: "default_v1".into(), version: 1, features }
     }
 
+    /// The learned agents' default: only scale-free features (returns,
+    /// volatilities, oscillators, ranks, autocorrelation, Hurst), so a
+    /// normalisation fitted on one period and one market still means
+    /// something on the next. Price-level columns (moving averages, bands,
+    /// VWAPs) are left out: their training mean is meaningless a month later.
+    pub fn agents_v1() -> Self {
+        use FeatureSpec as F;
+        FeatureSetDef {
+            name: "agents_v1".into(),
+            version: 1,
+            features: vec![
+                F::Return,
+                F::ReturnStd { window: 20 },
+                F::ReturnSkew { window: 20 },
+                F::ReturnKurt { window: 20 },
+                F::ZScore { window: 20 },
+                F::Parkinson { window: 20 },
+                F::GarmanKlass { window: 20 },
+                F::RealizedVol { window: 10 },
+                F::RealizedVol { window: 30 },
+                F::Rsi { period: 14 },
+                F::Stoch { fast_k: 14, slow_k: 3, slow_d: 3 },
+                F::Roc { period: 10 },
+                F::WillR { period: 14 },
+                F::Adx { period: 14 },
+                F::Natr { period: 14 },
+                F::Mfi { period: 14 },
+                F::Cci { period: 20 },
+                F::PercentRank { window: 20 },
+                F::RollingSharpe { window: 20 },
+                F::Drawdown,
+                F::Autocorr { window: 100, max_lag: 3 },
+                F::Hurst { window: 128, min_size: 8 },
+            ],
+        }
+    }
+
     /// A built-in set by name.
     pub fn builtin(name: &str) -> Result<Self, FeatureSetError> {
         match name {
             "talib_v1" => Ok(Self::talib_v1()),
             "default_v1" => Ok(Self::default_v1()),
+            "agents_v1" => Ok(Self::agents_v1()),
             other => Err(FeatureSetError::Unknown(other.to_owned())),
         }
     }

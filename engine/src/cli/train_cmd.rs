@@ -1,0 +1,117 @@
+//! `tradebot train --config FILE` and `tradebot evaluate --models DIR`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::anyhow;
+use tradebot::Timestamp;
+use tradebot::features::FeatureSetDef;
+use tradebot::replay::{DataConfig, load};
+use tradebot::train::{EvaluationReport, Prepared, TrainConfig, TrainRunError, evaluate_models, train};
+use tradebot_agents::ModelCard;
+
+use super::Failure;
+
+#[derive(Debug, clap::Args)]
+pub struct TrainArgs {
+    /// Training config (TOML): data, feature set, label, walk-forward folds, models.
+    #[arg(long)]
+    config: PathBuf,
+    /// Write model folders here instead of the config's `output.dir`.
+    #[arg(long)]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EvaluateArgs {
+    /// A model folder written by `tradebot train` (its `fold-*.json` cards).
+    #[arg(long)]
+    models: PathBuf,
+    /// A training config whose `[data]` section names the markets (default:
+    /// the bundled data, as in the default replay).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Also write the full evaluation as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+impl From<TrainRunError> for Failure {
+    fn from(e: TrainRunError) -> Self {
+        let bad_input = e.is_bad_input();
+        Failure { error: e.into(), bad_input }
+    }
+}
+
+fn now_rfc3339() -> String {
+    // The binary's edge: the only wall-clock read of training, stamped into
+    // the cards as their creation time.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+    Timestamp::from_nanos(nanos).to_string()
+}
+
+pub fn train_cmd(args: TrainArgs) -> Result<ExitCode, Failure> {
+    let mut config = TrainConfig::load(&args.config)?;
+    if let Some(dir) = args.output {
+        config.output.dir = Some(dir);
+    }
+    let data = load(&config.data, None).map_err(TrainRunError::from)?;
+    let models = train(&config, &data, &now_rfc3339())?;
+    for m in &models {
+        println!("{}: {} fold models in {}", m.name, m.cards.len(), m.dir.display());
+        print_evaluation(&m.evaluation);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn evaluate_cmd(args: EvaluateArgs) -> Result<ExitCode, Failure> {
+    let mut cards: Vec<PathBuf> = std::fs::read_dir(&args.models)
+        .map_err(|e| Failure::input(anyhow!("{}: {e}", args.models.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("fold-") && n.ends_with(".json"))
+        })
+        .collect();
+    cards.sort();
+    let first = cards
+        .first()
+        .ok_or_else(|| Failure::input(anyhow!("{}: no fold-*.json model cards", args.models.display())))?;
+    let card = ModelCard::load(first).map_err(TrainRunError::from)?;
+    let data_config = match &args.config {
+        Some(path) => TrainConfig::load(path)?.data,
+        None => DataConfig::default(),
+    };
+    let set = FeatureSetDef::builtin(&card.feature_set.name)
+        .map_err(|e| Failure::input(anyhow!("{}: feature_set.name: {e}", first.display())))?;
+    let data = load(&data_config, None).map_err(TrainRunError::from)?;
+    let prepared = Prepared::new(&data, set)?;
+    let report = evaluate_models(&cards, &prepared, &card.output.label)?;
+    print_evaluation(&report);
+    if let Some(path) = args.json {
+        let json = serde_json::to_string_pretty(&report).map_err(|e| Failure::input(anyhow!("{e}")))?;
+        std::fs::write(&path, format!("{json}\n"))
+            .map_err(|e| Failure { error: anyhow!("{}: {e}", path.display()), bad_input: false })?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_evaluation(r: &EvaluationReport) {
+    println!(
+        "  out-of-sample: {} forecasts of {} markets, {} to {}",
+        r.samples,
+        r.symbols.len(),
+        r.first_decision.map(|t| t.to_string()).unwrap_or_default(),
+        r.last_decision.map(|t| t.to_string()).unwrap_or_default()
+    );
+    println!("  {:<22} {:>9} {:>9} {:>9} {:>9}", "forecaster", "accuracy", "bal.acc", "log-loss", "brier");
+    let row = |name: &str, m: &tradebot_eval::ClassificationReport| {
+        println!("  {name:<22} {:>9.4} {:>9.4} {:>9.4} {:>9.4}", m.accuracy, m.balanced_accuracy, m.log_loss, m.brier);
+    };
+    row(&r.model, &r.overall.model);
+    for b in &r.overall.baselines {
+        row(&b.name, &b.report);
+    }
+    println!("  {}", r.verdict);
+}

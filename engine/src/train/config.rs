@@ -1,0 +1,130 @@
+//! The `tradebot train` configuration: which data, which feature set and
+//! label, which folds, which models. Frozen and strict like every config:
+//! an unknown key is an error with its line and column.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use tradebot_agents::{AgentRole, LabelSpec, WalkForwardConfig};
+use tradebot_train::{FitConfig, Network};
+
+use crate::replay::DataConfig;
+use crate::replay::config::{line_col, relative_to};
+
+use super::TrainRunError;
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    #[serde(default)]
+    pub data: DataConfig,
+    /// A built-in feature set (`agents_v1`, `default_v1`, `talib_v1`).
+    #[serde(default = "default_feature_set")]
+    pub feature_set: String,
+    #[serde(default)]
+    pub label: LabelSpec,
+    pub walk_forward: WalkForwardConfig,
+    #[serde(rename = "model")]
+    pub models: Vec<ModelConfig>,
+    #[serde(default)]
+    pub output: TrainOutput,
+}
+
+fn default_feature_set() -> String {
+    "agents_v1".into()
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    /// Folder name under the output directory and the cards' `name`.
+    pub name: String,
+    #[serde(default = "default_version")]
+    pub version: String,
+    #[serde(default = "default_role")]
+    pub role: AgentRole,
+    /// Bars in the input window.
+    pub window: usize,
+    /// Feature-set columns to read; empty means all of them.
+    #[serde(default)]
+    pub columns: Vec<String>,
+    pub network: Network,
+    #[serde(default)]
+    pub fit: FitConfig,
+    /// Z-score clip of the normalised inputs.
+    #[serde(default = "default_clip")]
+    pub clip: f64,
+}
+
+fn default_version() -> String {
+    "1".into()
+}
+fn default_role() -> AgentRole {
+    AgentRole::Trend
+}
+fn default_clip() -> f64 {
+    5.0
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainOutput {
+    /// Where model folders are written (default `models`).
+    pub dir: Option<PathBuf>,
+}
+
+impl TrainConfig {
+    pub fn load(path: &Path) -> Result<Self, TrainRunError> {
+        let text = std::fs::read_to_string(path).map_err(|e| TrainRunError::Config {
+            file: path.into(),
+            at: None,
+            message: e.to_string(),
+        })?;
+        Self::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Self, TrainRunError> {
+        let mut config: TrainConfig = toml::from_str(text).map_err(|e| {
+            let at = e.span().map(|s| line_col(text, s.start));
+            let line = at.and_then(|(l, _)| text.lines().nth(l - 1)).map(str::trim).filter(|l| !l.is_empty());
+            let message = match line {
+                Some(l) => format!("{} (in `{l}`)", e.message().trim()),
+                None => e.message().trim().to_owned(),
+            };
+            TrainRunError::Config { file: path.into(), at, message }
+        })?;
+        let invalid = |message: String| TrainRunError::Config { file: path.into(), at: None, message };
+        config.label.validate().map_err(|e| invalid(e.to_string()))?;
+        config.walk_forward.validate(config.label.horizon).map_err(|e| invalid(e.to_string()))?;
+        if config.models.is_empty() {
+            return Err(invalid("no [[model]] to train".into()));
+        }
+        for (i, m) in config.models.iter().enumerate() {
+            let bad = |field: &str, why: &str| invalid(format!("model[{i}] ({}): {field}: {why}", m.name));
+            if m.name.is_empty() || !m.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                return Err(bad("name", "use letters, digits, `-` and `_` (it names a folder)"));
+            }
+            if m.window == 0 {
+                return Err(bad("window", "must be at least 1"));
+            }
+            if !(m.clip.is_finite() && m.clip > 0.0) {
+                return Err(bad("clip", "must be finite and > 0"));
+            }
+            if m.role != AgentRole::Trend && m.role != AgentRole::Pattern {
+                return Err(bad("role", "only direction agents (trend, pattern) are trained here"));
+            }
+            m.network.validate().map_err(|e| bad("network", &e.to_string()))?;
+            m.fit.validate().map_err(|e| bad("fit", &e.to_string()))?;
+            if config.models[..i].iter().any(|o| o.name == m.name) {
+                return Err(bad("name", "appears twice"));
+            }
+        }
+        for f in &mut config.data.feeds {
+            f.csv = f.csv.as_deref().map(|p| relative_to(path, p));
+            f.store = f.store.as_deref().map(|p| relative_to(path, p));
+        }
+        config.data.dir = config.data.dir.as_deref().map(|p| relative_to(path, p));
+        config.output.dir = config.output.dir.as_deref().map(|p| relative_to(path, p));
+        Ok(config)
+    }
+}

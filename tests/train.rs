@@ -1,0 +1,173 @@
+//! `tradebot train` and `tradebot evaluate`, specified: what they write, that
+//! a fold's model never depends on data after its training end, that every
+//! scored forecast comes from a model trained before the bar, and that a
+//! model whose card does not fit is refused.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+
+use crate::common::{data_dir, p, status, stderr, stdout, tradebot};
+
+const MARKETS: [&str; 2] = ["ETH_BTC", "LTC_BTC"];
+
+/// Copies the two markets' CSVs into `dir`, multiplying every price of bars
+/// opening at or after `alter_from` by 1.02 and reversing their volumes.
+fn write_markets(dir: &Path, alter_from: Option<&str>) {
+    std::fs::create_dir_all(dir).unwrap();
+    for m in MARKETS {
+        let text = std::fs::read_to_string(data_dir().join(format!("{m}-5m.csv"))).unwrap();
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        if let Some(cut) = alter_from {
+            // Line 0 is the header.
+            let first = 1 + lines[1..].iter().position(|l| l.len() >= 20 && l[..20] >= *cut).unwrap_or(lines.len() - 1);
+            let volumes: Vec<String> =
+                lines[first..].iter().map(|l| l.rsplit(',').next().unwrap().to_owned()).rev().collect();
+            for (l, v) in lines[first..].iter_mut().zip(volumes) {
+                let f: Vec<&str> = l.split(',').collect();
+                let scale = |x: &str| format!("{:.10}", x.parse::<f64>().unwrap() * 1.02);
+                *l = format!("{},{},{},{},{},{v}", f[0], scale(f[1]), scale(f[2]), scale(f[3]), scale(f[4]));
+            }
+        }
+        std::fs::write(dir.join(format!("{m}-5m.csv")), lines.join("\n") + "\n").unwrap();
+    }
+}
+
+fn write_config(dir: &Path, out: &str) -> PathBuf {
+    let feeds: Vec<String> =
+        MARKETS.iter().map(|m| format!("{{ csv = \"{m}-5m.csv\", symbol = \"{m}\", interval = \"5m\" }}")).collect();
+    let config = format!(
+        r#"feature_set = "agents_v1"
+[data]
+feeds = [{}]
+end = "2018-01-20T00:00:00Z"
+[label]
+horizon = 1
+[walk_forward]
+folds = 2
+test = 300
+validation = 200
+train = 800
+purge = 1
+embargo = 2
+[[model]]
+name = "tiny"
+window = 4
+network = {{ kind = "mlp", hidden = [8] }}
+fit = {{ max_epochs = 2, batch_size = 128, seed = 3 }}
+[output]
+dir = "{out}"
+"#,
+        feeds.join(", ")
+    );
+    let path = dir.join("train.toml");
+    std::fs::write(&path, config).unwrap();
+    path
+}
+
+fn train_in(dir: &Path, alter_from: Option<&str>) -> PathBuf {
+    write_markets(dir, alter_from);
+    let config = write_config(dir, "out");
+    let o = tradebot(&["train", "--config", p(&config)]);
+    assert_eq!(status(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("statistically significant"), "no verdict: {}", stdout(&o));
+    dir.join("out/tiny")
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn train_writes_a_model_and_card_per_fold_and_an_out_of_sample_evaluation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let models = train_in(tmp.path(), None);
+    for k in 0..2 {
+        assert!(models.join(format!("fold-{k}.onnx")).is_file());
+        let card = json(&models.join(format!("fold-{k}.json")));
+        assert_eq!(card["feature_set"]["name"], "agents_v1");
+        assert_eq!(card["input"]["window"], 4);
+        assert_eq!(card["training"]["fold"], k);
+        assert!(card["model_sha256"].as_str().unwrap().starts_with("sha256:"));
+    }
+    assert!(!tmp.path().join("out/.tiny.partial").exists(), "the staging folder is renamed into place");
+    let eval = json(&models.join("evaluation.json"));
+    assert!(eval["samples"].as_u64().unwrap() > 500, "{}", eval["samples"]);
+    // Replay's rule: a forecast for a bar closing at t comes from a model
+    // trained through t or earlier.
+    for fold in eval["folds"].as_array().unwrap() {
+        let card = json(&models.join(fold["card"].as_str().unwrap()));
+        assert_eq!(fold["available_from"], card["training"]["trained_through"]);
+    }
+    let first_decision = eval["first_decision"].as_str().unwrap();
+    let first_model = eval["folds"][0]["available_from"].as_str().unwrap();
+    assert!(first_decision >= first_model, "{first_decision} before the first model {first_model}");
+    for b in ["majority", "persistence", "logit_lagged_returns"] {
+        assert!(eval["overall"]["baselines"].as_array().unwrap().iter().any(|x| x["name"] == b), "{b} missing");
+    }
+    // `evaluate` on the written folder reproduces the training run's evaluation.
+    let config = tmp.path().join("train.toml");
+    let out = tmp.path().join("again.json");
+    let o = tradebot(&["evaluate", "--models", p(&models), "--config", p(&config), "--json", p(&out)]);
+    assert_eq!(status(&o), 0, "{}", stderr(&o));
+    assert_eq!(json(&out)["overall"], eval["overall"]);
+}
+
+#[test]
+fn altering_data_after_a_folds_training_end_changes_none_of_its_parameters() {
+    let clean = tempfile::tempdir().unwrap();
+    let models = train_in(clean.path(), None);
+    let card0 = json(&models.join("fold-0.json"));
+    let cut = card0["training"]["trained_through"].as_str().unwrap().to_owned();
+    let altered = tempfile::tempdir().unwrap();
+    let models2 = train_in(altered.path(), Some(&cut));
+    let bytes = |m: &Path, f: &str| std::fs::read(m.join(f)).unwrap();
+    assert_eq!(bytes(&models, "fold-0.onnx"), bytes(&models2, "fold-0.onnx"), "fold 0 saw data after {cut}");
+    let card0b = json(&models2.join("fold-0.json"));
+    assert_eq!(card0["training"], card0b["training"]);
+    assert_eq!(card0["input"], card0b["input"]);
+    // The alteration is real: the next fold, trained on it, differs.
+    assert_ne!(bytes(&models, "fold-1.onnx"), bytes(&models2, "fold-1.onnx"));
+}
+
+#[test]
+fn a_model_whose_card_does_not_match_is_refused_with_the_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    let models = train_in(tmp.path(), None);
+    let config = tmp.path().join("train.toml");
+    let card_path = models.join("fold-1.json");
+    let text = std::fs::read_to_string(&card_path).unwrap();
+    let hash = json(&card_path)["feature_set"]["hash"].as_str().unwrap().to_owned();
+    std::fs::write(&card_path, text.replace(&hash, "sha256:0000")).unwrap();
+    let o = tradebot(&["evaluate", "--models", p(&models), "--config", p(&config)]);
+    assert_eq!(status(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("fold-1.json: feature_set.hash is sha256:0000"), "{}", stderr(&o));
+
+    // A model file that is not the one the card describes.
+    std::fs::write(&card_path, text).unwrap();
+    let mut onnx = std::fs::read(models.join("fold-0.onnx")).unwrap();
+    let last = onnx.len() - 1;
+    onnx[last] ^= 1;
+    std::fs::write(models.join("fold-0.onnx"), onnx).unwrap();
+    let o = tradebot(&["evaluate", "--models", p(&models), "--config", p(&config)]);
+    assert_eq!(status(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("model_sha256"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_bad_training_config_names_the_line_and_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("bad.toml");
+    std::fs::write(
+        &path,
+        "[walk_forward]\nfolds = 2\ntest = 10\nvalidation = 5\ntrain = 10\npurge = 1\nembargoo = 3\n",
+    )
+    .unwrap();
+    let o = tradebot(&["train", "--config", p(&path)]);
+    assert_eq!(status(&o), 2);
+    assert!(stderr(&o).contains("bad.toml:7:1"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("embargoo"), "{}", stderr(&o));
+    std::fs::write(&path, "[walk_forward]\nfolds = 2\ntest = 10\nvalidation = 5\ntrain = 10\npurge = 0\n[[model]]\nname = \"m\"\nwindow = 2\nnetwork = { kind = \"lstm\", hidden = 4 }\n").unwrap();
+    let o = tradebot(&["train", "--config", p(&path)]);
+    assert_eq!(status(&o), 2);
+    assert!(stderr(&o).contains("walk_forward.purge = 0"), "{}", stderr(&o));
+}
