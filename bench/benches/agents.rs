@@ -17,17 +17,15 @@
 //!   confidence-weighted meta-agent plugin call.
 //!
 //! Before criterion runs, each is timed call by call into an HDR histogram
-//! and p50/p99 are printed.
+//! and p50/p90/p99/p99.9/max are printed (ns).
 //!
 //! `RUST_BACKTRACE=0 cargo bench -p tradebot-bench --bench agents`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
 use std::path::PathBuf;
-use std::time::Instant;
 
 use criterion::Criterion;
-use hdrhistogram::Histogram;
 use tradebot_agents::{AgentRole, CardExpectation, OnnxDirectionAgent};
 use tradebot_chart::{ChartConfig, ChartStream};
 use tradebot_core::{Candle, Symbol, Timestamp};
@@ -39,22 +37,8 @@ use tradebot_sentiment::{SentimentAgent, SentimentConfig, VaderScorer};
 
 const TIMED: usize = 5_000;
 
-fn report(name: &str, mut call: impl FnMut()) {
-    for _ in 0..500 {
-        call();
-    }
-    let mut h = Histogram::<u64>::new_with_bounds(1, 10_000_000_000, 3).unwrap();
-    for _ in 0..TIMED {
-        let t = Instant::now();
-        call();
-        h.saturating_record(t.elapsed().as_nanos() as u64);
-    }
-    println!(
-        "{name}: p50 {:.3} µs, p99 {:.3} µs, max {:.1} µs ({TIMED} calls)",
-        h.value_at_quantile(0.5) as f64 / 1e3,
-        h.value_at_quantile(0.99) as f64 / 1e3,
-        h.max() as f64 / 1e3
-    );
+fn report(name: &str, call: impl FnMut()) {
+    tradebot_bench::report_percentiles(name, 500, TIMED, call);
 }
 
 /// A seeded random walk of 5-minute candles.

@@ -20,10 +20,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
-use std::time::Instant;
 
 use criterion::Criterion;
-use hdrhistogram::Histogram;
 use tradebot_core::{Side, SymbolId};
 use tradebot_plugin::wit::Candle;
 use tradebot_plugin::{
@@ -34,24 +32,8 @@ use tradebot_risk::{SizingContext, SizingInput, SizingPolicy, TradeStats};
 
 const TIMED: usize = 200_000;
 
-fn report(name: &str, mut call: impl FnMut()) {
-    for _ in 0..10_000 {
-        call();
-    }
-    let mut h = Histogram::<u64>::new_with_bounds(1, 10_000_000_000, 3).unwrap();
-    for _ in 0..TIMED {
-        let t = Instant::now();
-        call();
-        h.saturating_record(t.elapsed().as_nanos() as u64);
-    }
-    println!(
-        "{name}: p50 {} ns, p90 {} ns, p99 {} ns, p99.9 {} ns, max {} ns ({TIMED} calls)",
-        h.value_at_quantile(0.5),
-        h.value_at_quantile(0.9),
-        h.value_at_quantile(0.99),
-        h.value_at_quantile(0.999),
-        h.max()
-    );
+fn report(name: &str, call: impl FnMut()) {
+    tradebot_bench::report_percentiles(name, 10_000, TIMED, call);
 }
 
 fn main() {

@@ -203,14 +203,7 @@ impl ReplayConfig {
     /// Parses config text; `path` names it in errors and anchors relative paths.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ReplayError> {
         let mut config: ReplayConfig = toml::from_str(text).map_err(|e| {
-            let at = e.span().map(|s| line_col(text, s.start));
-            // Quote the offending line so the message names the key even
-            // when the parser's own message only names the expected type.
-            let line = at.and_then(|(l, _)| text.lines().nth(l - 1)).map(str::trim).filter(|l| !l.is_empty());
-            let message = match line {
-                Some(l) => format!("{} (in `{l}`)", e.message().trim()),
-                None => e.message().trim().to_owned(),
-            };
+            let (at, message) = toml_error(text, &e);
             ReplayError::Config { file: path.to_owned(), at, message }
         })?;
         config.kernel().validate().map_err(|e| ReplayError::Config {
@@ -254,8 +247,21 @@ pub(crate) fn relative_to(config_file: &Path, p: &Path) -> PathBuf {
     config_file.parent().map_or_else(|| p.to_owned(), |dir| dir.join(p))
 }
 
+/// Where a TOML error is (1-based line and column) and its message, quoting
+/// the offending line so the message names the key even when the parser's
+/// own message only names the expected type. Shared by every config file.
+pub(crate) fn toml_error(text: &str, e: &toml::de::Error) -> (Option<(usize, usize)>, String) {
+    let at = e.span().map(|s| line_col(text, s.start));
+    let line = at.and_then(|(l, _)| text.lines().nth(l - 1)).map(str::trim).filter(|l| !l.is_empty());
+    let message = match line {
+        Some(l) => format!("{} (in `{l}`)", e.message().trim()),
+        None => e.message().trim().to_owned(),
+    };
+    (at, message)
+}
+
 /// 1-based line and column of a byte offset.
-pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;

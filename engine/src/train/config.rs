@@ -9,7 +9,7 @@ use tradebot_agents::{AgentRole, LabelSpec, WalkForwardConfig};
 use tradebot_train::{FitConfig, Network};
 
 use crate::replay::DataConfig;
-use crate::replay::config::{line_col, relative_to};
+use crate::replay::config::{relative_to, toml_error};
 
 use super::TrainRunError;
 
@@ -85,12 +85,7 @@ impl TrainConfig {
 
     pub fn parse(text: &str, path: &Path) -> Result<Self, TrainRunError> {
         let mut config: TrainConfig = toml::from_str(text).map_err(|e| {
-            let at = e.span().map(|s| line_col(text, s.start));
-            let line = at.and_then(|(l, _)| text.lines().nth(l - 1)).map(str::trim).filter(|l| !l.is_empty());
-            let message = match line {
-                Some(l) => format!("{} (in `{l}`)", e.message().trim()),
-                None => e.message().trim().to_owned(),
-            };
+            let (at, message) = toml_error(text, &e);
             TrainRunError::Config { file: path.into(), at, message }
         })?;
         let invalid = |message: String| TrainRunError::Config { file: path.into(), at: None, message };

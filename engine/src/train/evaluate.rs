@@ -81,6 +81,15 @@ pub fn evaluate_models(
     let logit_cfg = LogitConfig::default();
     let mut samples = Vec::new();
     let mut available: Vec<(Timestamp, PathBuf)> = Vec::new();
+    // Every market's labels, once: the pooled baselines of each fold read all of them.
+    let all_labels: Vec<Vec<Option<u8>>> = prepared
+        .candles
+        .iter()
+        .map(|c| label.direction_labels(&c.iter().map(|c| c.close).collect::<Vec<_>>()))
+        .collect();
+    // Majority and persistence per fold are fitted on all markets, so they
+    // are shared by every market (filled when a fold is first used).
+    let mut pooled_baselines: Vec<Option<(MajorityClass, Persistence)>> = vec![None; cards.len()];
     for (s, candles) in prepared.candles.iter().enumerate() {
         let agents = cards
             .iter()
@@ -96,7 +105,7 @@ pub fn evaluate_models(
         }
         let mut schedule = ModelSchedule::new(agents);
         let closes: Vec<f64> = candles.iter().map(|c| c.close).collect();
-        let labels = label.direction_labels(&closes);
+        let labels = &all_labels[s];
         let labels_u8: Vec<u8> = labels.iter().map(|l| l.unwrap_or(1)).collect();
         let returns: Vec<f64> =
             (0..closes.len()).map(|t| if t == 0 { f64::NAN } else { (closes[t] / closes[t - 1]).ln() }).collect();
@@ -104,10 +113,8 @@ pub fn evaluate_models(
         let resolved_by = |at: Timestamp| {
             candles.iter().take_while(|c| prepared.close_time(c.open_time) <= at).count().saturating_sub(h)
         };
-        // Baselines per fold, fitted on this market's resolved labels (logit)
-        // and on all markets' (majority, persistence).
-        let mut fold_baselines: Vec<Option<(MajorityClass, Persistence, Option<LaggedLogit>)>> =
-            (0..schedule.len()).map(|_| None).collect();
+        // The logit per fold, fitted on this market's resolved labels.
+        let mut logits: Vec<Option<Option<LaggedLogit>>> = vec![None; schedule.len()];
         for (t, row) in prepared.features[s].iter().enumerate() {
             for (_, agent) in schedule.iter_mut() {
                 agent.push(row);
@@ -117,19 +124,23 @@ pub fn evaluate_models(
             let Some(prev) = t.checked_sub(h).and_then(|p| labels[p]) else { continue };
             let Some(agent) = schedule.get_mut(k) else { continue };
             let Some(forecast) = agent.forecast()? else { continue };
-            if fold_baselines[k].is_none() {
-                let at = schedule.available_from(k).unwrap_or(Timestamp::MIN);
-                let pooled = pooled_resolved_labels(prepared, label, at);
+            let at = schedule.available_from(k).unwrap_or(Timestamp::MIN);
+            if pooled_baselines[k].is_none() {
+                let pooled = pooled_resolved_labels(prepared, &all_labels, h, at);
                 let majority = MajorityClass::fit(&pooled).map_err(|e| eval_err("majority baseline", e))?;
                 let persistence = Persistence::fit(&pooled).map_err(|e| eval_err("persistence baseline", e))?;
+                pooled_baselines[k] = Some((majority, persistence));
+            }
+            if logits[k].is_none() {
                 let start = label.vol_window.max(logit_cfg.lags);
                 let end = resolved_by(at);
-                let logit = (end > start + 50)
-                    .then(|| LaggedLogit::fit(&returns, &labels_u8, start..end, &logit_cfg).ok())
-                    .flatten();
-                fold_baselines[k] = Some((majority, persistence, logit));
+                logits[k] = Some(
+                    (end > start + 50)
+                        .then(|| LaggedLogit::fit(&returns, &labels_u8, start..end, &logit_cfg).ok())
+                        .flatten(),
+                );
             }
-            let Some((majority, persistence, logit)) = &fold_baselines[k] else { continue };
+            let (Some((majority, persistence)), Some(logit)) = (&pooled_baselines[k], &logits[k]) else { continue };
             // A market whose logit could not be fitted (too little history
             // before the model) falls back to the majority forecast.
             let logit_probs = match logit {
@@ -218,14 +229,17 @@ fn compare(samples: &[Sample], horizon: usize) -> Result<DirectionComparison, Tr
 }
 
 /// Every market's labels resolved by `at`, in market order.
-fn pooled_resolved_labels(prepared: &Prepared, label: &LabelSpec, at: Timestamp) -> Vec<u8> {
+fn pooled_resolved_labels(
+    prepared: &Prepared,
+    all_labels: &[Vec<Option<u8>>],
+    horizon: usize,
+    at: Timestamp,
+) -> Vec<u8> {
     let mut out = Vec::new();
-    for candles in &prepared.candles {
-        let closes: Vec<f64> = candles.iter().map(|c| c.close).collect();
-        let labels = label.direction_labels(&closes);
+    for (candles, labels) in prepared.candles.iter().zip(all_labels) {
         for (t, l) in labels.iter().enumerate() {
             let Some(l) = l else { continue };
-            let resolved = candles.get(t + label.horizon).map(|c| prepared.close_time(c.open_time));
+            let resolved = candles.get(t + horizon).map(|c| prepared.close_time(c.open_time));
             if resolved.is_some_and(|r| r <= at) {
                 out.push(*l);
             }
