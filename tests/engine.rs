@@ -12,6 +12,7 @@ mod bundled_data;
 mod cli_features;
 mod cli_fit;
 mod cli_import;
+mod ensemble;
 mod plugins;
 mod replay;
 mod train;

@@ -285,17 +285,18 @@ fn a_strategy_is_hot_swapped_between_two_candles_and_a_broken_one_is_refused() {
         path: live.clone(),
         config: "{\"mode\": \"ok\"}".into(),
     });
-    let input = RunInput {
+    let mut input = RunInput {
         feeds: data.feeds(),
         symbols: data.symbols.clone(),
         config,
         periods_per_year: 105_120.0,
         progress: None,
         slots: Some(slots.clone()),
+        agents: None,
     };
     let decisions = Shared::default();
     let outputs = RecorderOutputs { decisions: Some(Box::new(decisions.clone())), ..RecorderOutputs::discard() };
-    let mut pipeline = FusedPipeline::new(&input, outputs).unwrap();
+    let mut pipeline = FusedPipeline::new(&mut input, outputs).unwrap();
     let handle = slots.reload_handles().pop().expect("the strategy is watched");
     let total: usize = (0..data.symbols.len()).map(|i| data.candles(i).len()).sum();
     let step_until = |pipeline: &mut FusedPipeline<'_>, n: usize, events: &mut usize| {

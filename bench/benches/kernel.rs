@@ -203,6 +203,7 @@ fn replay(candles: &[RawCandle], config: &KernelConfig) -> RunOutput {
         periods_per_year: PERIODS_PER_YEAR,
         progress: None,
         slots: None,
+        agents: None,
     };
     tradebot_kernel::run(input, RecorderOutputs::discard()).unwrap()
 }
@@ -449,10 +450,10 @@ fn no_restart<S>(_: &mut S, _: &mut [BarEvent]) {}
 
 /// The stages as `runner::build` makes them, for one symbol.
 fn build_stages(config: &KernelConfig) -> (FeatureStage, SignalStage, FeatureLayout) {
-    let bundle = SignalStage::bundle(&config.strategy, &symbols(), None).unwrap();
+    let bundle = SignalStage::bundle(&config.strategy, &symbols(), &[], None).unwrap();
     let requested = SignalStage::requested_features(&bundle);
     let risk = RiskFeatureParams::for_config(config);
-    let (specs, layout) = FeatureLayout::build(&requested, risk).unwrap();
+    let (specs, layout) = FeatureLayout::build(&requested, &[], risk).unwrap();
     (FeatureStage::new(1, &specs).unwrap(), SignalStage::new(bundle, layout), layout)
 }
 

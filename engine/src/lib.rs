@@ -29,6 +29,7 @@ pub use tradebot_store::{CandleStore, CandleWriter, Durability, StoreError, Stor
 pub mod replay;
 pub mod train;
 
+pub use tradebot_agents as agents;
 pub use tradebot_analytics as analytics;
 pub use tradebot_core as core;
 pub use tradebot_data as data;

@@ -17,6 +17,7 @@ use tradebot_risk::{RiskConfig, SizingConfig};
 use tradebot_strategy::StrategyConfig;
 
 use super::ReplayError;
+use super::agents::AgentsConfig;
 
 /// One market of the run: a CSV file (imported through the same validation
 /// as `tradebot import`, into a temporary store) or a market in a store.
@@ -149,6 +150,8 @@ pub struct ReplayConfig {
     pub pipeline: PipelineConfig,
     pub kill_switch_at: Option<Timestamp>,
     pub plugins: PluginsConfig,
+    /// The prediction agents (the ensemble strategy reads them).
+    pub agents: AgentsConfig,
 }
 
 impl Default for ReplayConfig {
@@ -166,6 +169,7 @@ impl Default for ReplayConfig {
             pipeline: k.pipeline,
             kill_switch_at: None,
             plugins: PluginsConfig::default(),
+            agents: AgentsConfig::default(),
         }
     }
 }
@@ -173,7 +177,8 @@ impl Default for ReplayConfig {
 impl ReplayConfig {
     /// Whether the run needs the plugin host.
     pub fn uses_plugins(&self) -> bool {
-        matches!(self.strategy, StrategyConfig::Plugin(_)) || matches!(self.sizing, SizingConfig::Plugin(_))
+        matches!(self.strategy, StrategyConfig::Plugin(_) | StrategyConfig::Ensemble(_))
+            || matches!(self.sizing, SizingConfig::Plugin(_))
     }
 
     /// The engine's part of the config.
@@ -216,6 +221,15 @@ impl ReplayConfig {
             at: None,
             message,
         })?;
+        let ensemble = matches!(config.strategy, StrategyConfig::Ensemble(_));
+        if ensemble == config.agents.is_empty() {
+            let message = if ensemble {
+                "strategy ensemble: [agents] lists no models; add e.g. models = [\"models/trend-mlp\"]"
+            } else {
+                "agents: only the ensemble strategy reads agents; set strategy.kind = \"ensemble\" or remove [agents]"
+            };
+            return Err(ReplayError::Config { file: path.to_owned(), at: None, message: message.into() });
+        }
         // Paths in a config file are relative to the file, as in most tools.
         config.output.dir = config.output.dir.as_deref().map(|p| relative_to(path, p));
         for f in &mut config.data.feeds {
@@ -230,13 +244,28 @@ impl ReplayConfig {
             f.store = f.store.as_deref().map(|p| relative_to(path, p));
         }
         config.data.dir = config.data.dir.as_deref().map(|p| relative_to(path, p));
-        if let StrategyConfig::Plugin(p) = &mut config.strategy {
-            p.path = relative_to(path, &p.path);
+        match &mut config.strategy {
+            StrategyConfig::Plugin(p) => p.path = plugin_path(path, &p.path),
+            StrategyConfig::Ensemble(e) => e.meta.path = plugin_path(path, &e.meta.path),
+            _ => {}
         }
         if let SizingConfig::Plugin(p) = &mut config.sizing {
-            p.path = relative_to(path, &p.path);
+            p.path = plugin_path(path, &p.path);
+        }
+        for m in &mut config.agents.models {
+            *m = relative_to(path, m);
         }
         Ok(config)
+    }
+}
+
+/// A plugin path: `bundled:NAME` is a plugin this build compiled from
+/// `plugins/` (`bundled:meta-confidence-weighted`), anything else a file
+/// relative to the config file.
+pub(crate) fn plugin_path(config_file: &Path, p: &Path) -> PathBuf {
+    match p.to_str().and_then(|s| s.strip_prefix("bundled:")) {
+        Some(name) => tradebot_plugin::bundled_plugin(name),
+        None => relative_to(config_file, p),
     }
 }
 

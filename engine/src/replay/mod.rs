@@ -6,6 +6,7 @@
 //! only when everything succeeded, so a failed run never leaves a
 //! half-written output directory behind (nor destroys the previous one).
 
+mod agents;
 pub(crate) mod config;
 mod data;
 mod output;
@@ -17,11 +18,12 @@ use std::sync::atomic::AtomicU64;
 
 use thiserror::Error;
 use tradebot_analytics::periods_per_year;
-use tradebot_kernel::{KernelConfig, RecorderOutputs, RunInput, RunOutput, SlotProvider, run};
+use tradebot_kernel::{AgentBundle, KernelConfig, RecorderOutputs, RunInput, RunOutput, SlotProvider, run};
 use tradebot_plugin::{PluginHost, WasmSlots};
 use tradebot_risk::{EquityFractionSizing, RiskConfig, SizingConfig, StopLossConfig, TakeProfitConfig};
 use tradebot_strategy::StrategyConfig;
 
+pub use agents::{AgentsConfig, build_agents};
 pub use config::{DataConfig, FeedConfig, OutputConfig, PluginsConfig, ReplayConfig};
 pub use data::{DataOverride, LoadedData, bundled_data_dir, load};
 
@@ -110,13 +112,21 @@ fn run_one(
     outputs: RecorderOutputs,
     progress: Option<Arc<AtomicU64>>,
     slots: Option<Arc<dyn SlotProvider>>,
+    agents: Option<AgentBundle>,
 ) -> Result<RunOutput, ReplayError> {
     let ppy = config
         .metrics
         .periods_per_year
         .unwrap_or_else(|| periods_per_year(data.step_interval(), &config.metrics.calendar));
-    let input =
-        RunInput { feeds: data.feeds(), symbols: data.symbols.clone(), config, periods_per_year: ppy, progress, slots };
+    let input = RunInput {
+        feeds: data.feeds(),
+        symbols: data.symbols.clone(),
+        config,
+        periods_per_year: ppy,
+        progress,
+        slots,
+        agents,
+    };
     Ok(run(input, outputs)?)
 }
 
@@ -141,8 +151,14 @@ pub fn replay(opts: &ReplayOptions) -> Result<ReplaySummary, ReplayError> {
 
     let kernel = config.kernel();
     let slots = plugin_slots(&config)?;
+    let agents = if config.agents.is_empty() {
+        None
+    } else {
+        let file = opts.config.clone().unwrap_or_else(|| "<default config>".into());
+        Some(build_agents(&config.agents, &data.symbols, &data.intervals, &file)?)
+    };
     let outputs = staging.recorder_outputs()?;
-    let main = run_one(&data, kernel.clone(), outputs, opts.progress.clone(), slots)?;
+    let main = run_one(&data, kernel.clone(), outputs, opts.progress.clone(), slots, agents)?;
     if let Some((file, e)) = &main.recorded.error {
         return Err(ReplayError::Output { file: staging.path().join(file.file_name()), message: e.to_string() });
     }
@@ -150,7 +166,7 @@ pub fn replay(opts: &ReplayOptions) -> Result<ReplaySummary, ReplayError> {
     if config.output.baselines {
         for (name, cfg) in baseline_configs(&kernel, data.symbols.len()) {
             let outputs = RecorderOutputs { keep_equity_curve: true, ..RecorderOutputs::discard() };
-            let out = run_one(&data, cfg, outputs, None, None)?;
+            let out = run_one(&data, cfg, outputs, None, None, None)?;
             baselines.push((name, out));
         }
     }

@@ -170,6 +170,9 @@ pub fn latency_json(main: &RunOutput) -> Value {
         "unit": "ns",
         "lanes": main.lanes.describe(),
         "stages": main.latency,
+        // Every call of every agent (the stages above are sampled).
+        "agents": main.agent_latency,
+        "agent_failures": main.agent_faults.iter().map(|(name, n)| json!({ "agent": name, "bars": n })).collect::<Vec<_>>(),
         "rings": main.rings,
         "events": main.events,
     })

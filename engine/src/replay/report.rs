@@ -125,8 +125,9 @@ pub fn render(
     let latency: Vec<StageLatency<'_>> = main
         .latency
         .iter()
+        .chain(&main.agent_latency)
         .map(|l| StageLatency {
-            stage: l.stage,
+            stage: &l.stage,
             count: l.count,
             p50_ns: l.p50_ns,
             p90_ns: l.p90_ns,
@@ -161,6 +162,21 @@ pub fn render(
             "The risk engine refused {} and reduced {} of {} entries (rules and numbers in decisions.jsonl).",
             c.refusals, c.reductions, c.decisions
         ));
+    }
+    for dir in &config.agents.models {
+        // The out-of-sample verdict `tradebot evaluate` wrote next to the
+        // models: whether the agent has any statistically significant edge.
+        let verdict = std::fs::read_to_string(dir.join("evaluation.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|v| Some((v["model"].as_str()?.to_owned(), v["verdict"].as_str()?.to_owned())));
+        match verdict {
+            Some((model, verdict)) => notes.push(format!("Agent {model}, walk-forward evaluation: {verdict}")),
+            None => notes.push(format!("Agent models in {} have no evaluation.json.", dir.display())),
+        }
+    }
+    for (agent, bars) in main.agent_faults.iter().filter(|(_, n)| *n > 0) {
+        notes.push(format!("Agent {agent} failed on {bars} bars (treated as abstaining)."));
     }
     if let Some(h) = main.halted {
         notes.push(format!("Trading halted by the {} rule.", h.as_str()));

@@ -86,6 +86,24 @@ impl OnnxDirectionAgent {
         Ok(OnnxDirectionAgent { card, card_path: card_path.into(), runner, window, input })
     }
 
+    /// The same model with an empty window, for another instrument; the
+    /// optimised plan is shared, not rebuilt.
+    pub fn fork(&self) -> Result<Self, AgentError> {
+        let runner = self
+            .runner
+            .fork()
+            .map_err(|source| AgentError::Onnx { path: self.card.model_path(&self.card_path), source })?;
+        let mut window = self.window.clone();
+        window.reset();
+        Ok(OnnxDirectionAgent {
+            card: self.card.clone(),
+            card_path: self.card_path.clone(),
+            runner,
+            window,
+            input: vec![0.0; self.input.len()],
+        })
+    }
+
     pub fn card(&self) -> &ModelCard {
         &self.card
     }

@@ -19,7 +19,7 @@ use crate::{
 pub const MAX_ACF_LAG: usize = 10;
 
 /// The most feature values one instrument's pipeline event can hold.
-pub const MAX_FEATURES: usize = 16;
+pub const MAX_FEATURES: usize = 64;
 
 /// A feature a strategy, the risk engine or a feature set asks for. Most
 /// produce one value per bar; MACD, ADX, the stochastic and Bollinger bands

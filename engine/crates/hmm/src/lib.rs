@@ -34,12 +34,14 @@ mod filter;
 mod fit;
 mod model;
 mod report;
+mod rolling;
 
 pub use error::HmmError;
 pub use filter::Filter;
 pub use fit::{FitOptions, HmmFit, fit, min_observations};
 pub use model::GaussianHmm;
 pub use report::{HmmReport, log_returns_pct};
+pub use rolling::{RegimeView, RollingHmm, RollingHmmConfig};
 
 #[cfg(test)]
 mod tests;

@@ -138,6 +138,21 @@ impl GaussianHmm {
         order.sort_by(|&a, &b| {
             self.means[a].total_cmp(&self.means[b]).then(self.variances[a].total_cmp(&self.variances[b]))
         });
+        self.relabel(&order);
+    }
+
+    /// Relabels the states by increasing variance (ties by mean): state 0
+    /// is the calmest. Volatility regimes keep their labels across refits
+    /// this way, where mean returns near zero would swap them at random.
+    pub fn sort_by_variance(&mut self) {
+        let mut order: Vec<usize> = (0..self.means.len()).collect();
+        order.sort_by(|&a, &b| {
+            self.variances[a].total_cmp(&self.variances[b]).then(self.means[a].total_cmp(&self.means[b]))
+        });
+        self.relabel(&order);
+    }
+
+    fn relabel(&mut self, order: &[usize]) {
         let pick = |v: &[f64]| order.iter().map(|&i| v.get(i).copied().unwrap_or(f64::NAN)).collect::<Vec<_>>();
         self.start = pick(&self.start);
         self.means = pick(&self.means);

@@ -1,11 +1,11 @@
 //! [`BarEvent`]: the one message that travels down the pipeline.
 //!
-//! Each stage fills in its part (features, then signal) and passes the same
+//! Each stage fills in its part (features, agents, then signal) and passes the same
 //! fixed-size value on, so a ring slot is all the memory an event ever needs.
 
 use tradebot_core::{Candle, SymbolId, Timestamp};
 use tradebot_features::MAX_FEATURES;
-use tradebot_strategy::Signal;
+use tradebot_strategy::{AgentOutputs, Signal};
 
 /// What an event carries.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -33,6 +33,8 @@ pub struct BarEvent {
     pub last_in_step: bool,
     /// Feature values as of the close (filled by the features stage).
     pub features: [f64; MAX_FEATURES],
+    /// The agents' readings (filled by the agents stage; empty without agents).
+    pub agents: AgentOutputs,
     /// The strategy's output (filled by the signal stage).
     pub signal: Signal,
     /// Telemetry: monotonic nanoseconds when the event left its last lane, 0
@@ -50,6 +52,7 @@ impl BarEvent {
             time,
             last_in_step,
             features: [f64::NAN; MAX_FEATURES],
+            agents: AgentOutputs::EMPTY,
             signal: Signal::HOLD,
             sent_at: 0,
         }

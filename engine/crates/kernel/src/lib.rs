@@ -1,7 +1,7 @@
 //! The trading kernel: one pipeline for backtest, paper and live.
 //!
 //! ```text
-//! source → features → signal → [sizing → risk → execution → portfolio] → recorder
+//! source → features → agents → signal → [sizing → risk → execution → portfolio] → recorder
 //! ```
 //!
 //! Replay, paper and live differ only in the clock, the data source and the
@@ -18,6 +18,7 @@
 //! the fused layout instead of oversubscribing cores with spinning threads.
 
 pub mod account;
+mod agents;
 pub mod clock;
 mod config;
 mod error;
@@ -32,6 +33,7 @@ pub mod telemetry;
 mod upstream;
 
 pub use account::{AccountStage, PluginFaults, RecordSink, Sizer};
+pub use agents::{AgentBundle, AgentStage};
 pub use clock::{Clock, ReplayClock, WallClock};
 pub use config::{KernelConfig, MetricsSettings, PipelineConfig, PipelineMode};
 pub use error::KernelError;

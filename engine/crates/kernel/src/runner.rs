@@ -11,6 +11,7 @@ use tradebot_risk::HaltReason;
 use crate::KernelError;
 use crate::account::{AccountStage, RecordSink};
 use crate::account::{PluginFaults, Sizer};
+use crate::agents::{AgentBundle, AgentStage};
 use crate::config::{KernelConfig, PipelineMode};
 use crate::event::{BarEvent, EventKind};
 use crate::record::Record;
@@ -38,6 +39,9 @@ pub struct RunInput<'a> {
     /// Builds plugin strategies and sizing policies (the WASM host); runs
     /// that configure no plugin need none.
     pub slots: Option<Arc<dyn SlotProvider>>,
+    /// The prediction agents of every instrument (the ensemble strategy
+    /// reads them); taken by the pipeline when it is built.
+    pub agents: Option<AgentBundle>,
 }
 
 /// Everything a run produced besides the files the recorder wrote.
@@ -51,6 +55,10 @@ pub struct RunOutput {
     pub open_trades: Vec<TradeRecord>,
     pub halted: Option<HaltReason>,
     pub latency: Vec<StageLatency>,
+    /// Each agent's latency over every call (`agent:<name>`).
+    pub agent_latency: Vec<StageLatency>,
+    /// Bars each agent failed on, by agent name.
+    pub agent_faults: Vec<(String, u64)>,
     /// Backpressure counters of each ring, in lane order.
     pub rings: Vec<RingStats>,
     /// The stage groups that ran on each thread.
@@ -66,15 +74,17 @@ pub struct RunOutput {
 enum Group {
     Source,
     Features,
+    Agents,
     Signal,
     Account,
     Recorder,
 }
 
-const GROUPS: [Group; 5] = [Group::Source, Group::Features, Group::Signal, Group::Account, Group::Recorder];
+const GROUPS: [Group; 6] =
+    [Group::Source, Group::Features, Group::Agents, Group::Signal, Group::Account, Group::Recorder];
 
 /// Which stage groups share a thread: `lanes[i]` is the number of groups in
-/// lane `i` (they sum to 5, in pipeline order).
+/// lane `i` (they sum to 6, in pipeline order).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LanePlan {
     pub lanes: Vec<usize>,
@@ -86,6 +96,7 @@ impl LanePlan {
         let names = |g: &Group| match g {
             Group::Source => "source",
             Group::Features => "features",
+            Group::Agents => "agents",
             Group::Signal => "signal",
             Group::Account => "sizing+risk+execution+portfolio",
             Group::Recorder => "recorder",
@@ -102,17 +113,20 @@ impl LanePlan {
     }
 }
 
-/// Lays the five stage groups out on `threads` lanes (1 to 5). Fewer threads
-/// fuse neighbours, keeping the account stages and recorder together first
-/// and the source with the features next, since those pairs pass the most
-/// data per unit of work.
+/// Lays the six stage groups out on `threads` lanes (1 to 6). Fewer threads
+/// fuse neighbours, keeping the account stages and recorder together first,
+/// the source with the features next, then the agents with the signal
+/// (the meta-agent reads nothing but the agents' output), since those pairs
+/// pass the most data per unit of work. A run without agents has an empty
+/// agents stage, which costs nothing wherever it sits.
 pub fn plan_lanes(threads: usize) -> LanePlan {
     let lanes = match threads {
-        0 | 1 => vec![5],
-        2 => vec![3, 2],
-        3 => vec![2, 1, 2],
-        4 => vec![1, 1, 1, 2],
-        _ => vec![1, 1, 1, 1, 1],
+        0 | 1 => vec![6],
+        2 => vec![4, 2],
+        3 => vec![2, 2, 2],
+        4 => vec![1, 1, 2, 2],
+        5 => vec![1, 1, 1, 1, 2],
+        _ => vec![1, 1, 1, 1, 1, 1],
     };
     LanePlan { lanes }
 }
@@ -129,20 +143,28 @@ fn expected_months(feeds: &[Feed<'_>]) -> usize {
 struct Built<'a> {
     source: ReplaySource<'a>,
     features: FeatureStage,
+    agents: AgentStage,
     signal: SignalStage,
     account: AccountStage,
     recorder: Recorder,
 }
 
-fn build<'a>(input: &RunInput<'a>, outputs: RecorderOutputs) -> Result<Built<'a>, KernelError> {
+fn build<'a>(
+    input: &RunInput<'a>,
+    agents: Option<AgentBundle>,
+    outputs: RecorderOutputs,
+    mono: Mono,
+) -> Result<Built<'a>, KernelError> {
     let config = &input.config;
     config.validate()?;
     let n = input.symbols.len();
     if input.feeds.iter().all(|f| f.candles.is_empty()) {
         return Err(KernelError::NoData);
     }
+    let agents = agents.unwrap_or_else(|| AgentBundle::none(n));
+    agents.validate(n)?;
     let slots = input.slots.as_deref();
-    let bundle = SignalStage::bundle(&config.strategy, &input.symbols, slots)?;
+    let bundle = SignalStage::bundle(&config.strategy, &input.symbols, &agents.names, slots)?;
     let sizer = match &config.sizing {
         SizingConfig::Plugin(plugin) => {
             let slots = slots.ok_or_else(|| {
@@ -154,12 +176,13 @@ fn build<'a>(input: &RunInput<'a>, outputs: RecorderOutputs) -> Result<Built<'a>
     };
     let requested = SignalStage::requested_features(&bundle);
     let risk_params = RiskFeatureParams::for_config(config);
-    let (specs, layout): (_, FeatureLayout) = FeatureLayout::build(&requested, risk_params)?;
+    let (specs, layout): (_, FeatureLayout) = FeatureLayout::build(&requested, &agents.features, risk_params)?;
     let mut source = ReplaySource::new(&input.feeds, config.kill_switch_at);
     source.set_progress(input.progress.clone());
     let steps = source.len();
     Ok(Built {
         features: FeatureStage::new(n, &specs)?,
+        agents: AgentStage::new(agents, layout.strategy..layout.agents_end, mono),
         signal: SignalStage::new(bundle, layout),
         account: AccountStage::new(
             config,
@@ -175,8 +198,10 @@ fn build<'a>(input: &RunInput<'a>, outputs: RecorderOutputs) -> Result<Built<'a>
 }
 
 /// Replays `input` through the pipeline, writing the recorder's outputs.
-pub fn run(input: RunInput<'_>, outputs: RecorderOutputs) -> Result<RunOutput, KernelError> {
-    let built = build(&input, outputs)?;
+pub fn run(mut input: RunInput<'_>, outputs: RecorderOutputs) -> Result<RunOutput, KernelError> {
+    let mono = Mono::new();
+    let agents = input.agents.take();
+    let built = build(&input, agents, outputs, mono)?;
     let pipeline = input.config.pipeline;
     let threads = match pipeline.mode {
         PipelineMode::Fused => 1,
@@ -186,9 +211,8 @@ pub fn run(input: RunInput<'_>, outputs: RecorderOutputs) -> Result<RunOutput, K
         }
     };
     let plan = plan_lanes(threads);
-    let mono = Mono::new();
     let strategy = built.signal.strategy_name().to_owned();
-    let (account, recorder, tel, rings, events) = if plan.lanes.len() == 1 {
+    let (account, agents, recorder, tel, rings, events) = if plan.lanes.len() == 1 {
         run_fused(built, pipeline.latency_sample_every, mono)
     } else {
         run_lanes(built, &plan, &input.config, mono)?
@@ -201,6 +225,8 @@ pub fn run(input: RunInput<'_>, outputs: RecorderOutputs) -> Result<RunOutput, K
         halted: account.risk().halted(),
         recorded: recorder.finish(),
         latency: tel.summary(),
+        agent_latency: agents.latency(),
+        agent_faults: agents.faults(),
         rings,
         lanes: plan,
         events,
@@ -208,7 +234,7 @@ pub fn run(input: RunInput<'_>, outputs: RecorderOutputs) -> Result<RunOutput, K
     })
 }
 
-type Finished = (AccountStage, Recorder, Telemetry, Vec<RingStats>, u64);
+type Finished = (AccountStage, AgentStage, Recorder, Telemetry, Vec<RingStats>, u64);
 
 /// Every stage on the calling thread, advanced one event at a time.
 ///
@@ -218,6 +244,7 @@ type Finished = (AccountStage, Recorder, Telemetry, Vec<RingStats>, u64);
 pub struct FusedPipeline<'a> {
     source: ReplaySource<'a>,
     features: FeatureStage,
+    agents: AgentStage,
     signal: SignalStage,
     account: AccountStage,
     recorder: Recorder,
@@ -229,15 +256,19 @@ pub struct FusedPipeline<'a> {
 }
 
 impl<'a> FusedPipeline<'a> {
-    pub fn new(input: &RunInput<'a>, outputs: RecorderOutputs) -> Result<Self, KernelError> {
-        let b = build(input, outputs)?;
-        Ok(Self::from_built(b, input.config.pipeline.latency_sample_every, Mono::new()))
+    /// Builds the pipeline (taking the input's agents).
+    pub fn new(input: &mut RunInput<'a>, outputs: RecorderOutputs) -> Result<Self, KernelError> {
+        let mono = Mono::new();
+        let agents = input.agents.take();
+        let b = build(input, agents, outputs, mono)?;
+        Ok(Self::from_built(b, input.config.pipeline.latency_sample_every, mono))
     }
 
     fn from_built(b: Built<'a>, sample_every: u64, mono: Mono) -> Self {
         FusedPipeline {
             source: b.source,
             features: b.features,
+            agents: b.agents,
             signal: b.signal,
             account: b.account,
             recorder: b.recorder,
@@ -268,6 +299,12 @@ impl<'a> FusedPipeline<'a> {
         if sampled {
             t = tel.lap(Stage::Features, t);
         }
+        if !self.agents.is_empty() {
+            self.agents.process(ev);
+            if sampled {
+                t = tel.lap(Stage::Agents, t);
+            }
+        }
         self.signal.process(ev);
         if sampled {
             t = tel.lap(Stage::Signal, t);
@@ -288,7 +325,7 @@ impl<'a> FusedPipeline<'a> {
     }
 
     fn into_finished(self) -> Finished {
-        (self.account, self.recorder, self.tel, Vec::new(), self.seq)
+        (self.account, self.agents, self.recorder, self.tel, Vec::new(), self.seq)
     }
 }
 
@@ -313,6 +350,7 @@ struct Lane<'a> {
     source: Option<ReplaySource<'a>>,
     input: Option<Consumer<BarEvent>>,
     features: Option<FeatureStage>,
+    agents: Option<AgentStage>,
     signal: Option<SignalStage>,
     account: Option<AccountStage>,
     output: Option<Producer<BarEvent>>,
@@ -323,6 +361,7 @@ struct Lane<'a> {
 
 struct LaneResult {
     account: Option<AccountStage>,
+    agents: Option<AgentStage>,
     recorder: Option<Recorder>,
     tel: Telemetry,
     ring: Option<RingStats>,
@@ -371,6 +410,12 @@ impl<'a> Lane<'a> {
                         t = tel.lap(Stage::Features, t);
                     }
                 }
+                if let Some(a) = self.agents.as_mut().filter(|a| !a.is_empty()) {
+                    a.process(&mut ev);
+                    if timed {
+                        t = tel.lap(Stage::Agents, t);
+                    }
+                }
                 if let Some(s) = self.signal.as_mut() {
                     s.process(&mut ev);
                     if timed {
@@ -393,16 +438,17 @@ impl<'a> Lane<'a> {
             }
         }
         let ring = self.input.as_ref().map(Consumer::stats).or_else(|| self.records_in.as_ref().map(Consumer::stats));
-        LaneResult { account: self.account, recorder: self.recorder, tel, ring, events }
+        LaneResult { account: self.account, agents: self.agents, recorder: self.recorder, tel, ring, events }
     }
 }
 
 fn run_lanes(built: Built<'_>, plan: &LanePlan, config: &KernelConfig, mono: Mono) -> Result<Finished, KernelError> {
-    let Built { source, features, signal, account, recorder } = built;
+    let Built { source, features, agents, signal, account, recorder } = built;
     let cap = config.pipeline.ring_capacity;
     let mut lanes: Vec<Lane<'_>> = plan.lanes.iter().map(|_| Lane::default()).collect();
     let mut source = Some(source);
     let mut features = Some(features);
+    let mut agents = Some(agents);
     let mut signal = Some(signal);
     let mut account = Some(account);
     let mut recorder = Some(recorder);
@@ -413,6 +459,7 @@ fn run_lanes(built: Built<'_>, plan: &LanePlan, config: &KernelConfig, mono: Mon
             match group {
                 Group::Source => lane.source = source.take(),
                 Group::Features => lane.features = features.take(),
+                Group::Agents => lane.agents = agents.take(),
                 Group::Signal => lane.signal = signal.take(),
                 Group::Account => lane.account = account.take(),
                 Group::Recorder => lane.recorder = recorder.take(),
@@ -463,6 +510,7 @@ fn run_lanes(built: Built<'_>, plan: &LanePlan, config: &KernelConfig, mono: Mon
 
     let mut tel = Telemetry::new(sample_every, mono);
     let mut account = None;
+    let mut agent_stage = None;
     let mut recorder = None;
     let mut rings = Vec::new();
     let mut events = 0;
@@ -473,11 +521,12 @@ fn run_lanes(built: Built<'_>, plan: &LanePlan, config: &KernelConfig, mono: Mon
             events = r.events;
         }
         account = account.or(r.account);
+        agent_stage = agent_stage.or(r.agents);
         recorder = recorder.or(r.recorder);
         rings.extend(r.ring);
     }
-    match (account, recorder) {
-        (Some(a), Some(r)) => Ok((a, r, tel, rings, events)),
+    match (account, agent_stage, recorder) {
+        (Some(a), Some(g), Some(r)) => Ok((a, g, r, tel, rings, events)),
         _ => Err(KernelError::LaneFailed("a lane lost its stages".into())),
     }
 }

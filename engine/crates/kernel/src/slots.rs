@@ -10,7 +10,7 @@ use std::fmt::Debug;
 
 use tradebot_core::{PluginRef, Symbol};
 use tradebot_risk::SizingPolicy;
-use tradebot_strategy::Strategy;
+use tradebot_strategy::{EnsembleConfig, Strategy};
 
 /// One strategy instance per symbol, and the reload channel if the plugin is
 /// watched for new versions.
@@ -38,6 +38,15 @@ pub trait StrategyReload: Send + Debug {
 pub trait SlotProvider: Send + Sync + Debug {
     /// Strategy instances for `symbols` (`SymbolId(i)` is `symbols[i]`).
     fn strategies(&self, plugin: &PluginRef, symbols: &[Symbol]) -> Result<StrategyBundle, String>;
+    /// The ensemble strategy for `symbols`: one meta-agent instance per
+    /// symbol, combining the readings of the agents named `agents` (the
+    /// order of [`tradebot_strategy::AgentOutputs`]).
+    fn ensemble(
+        &self,
+        config: &EnsembleConfig,
+        symbols: &[Symbol],
+        agents: &[String],
+    ) -> Result<StrategyBundle, String>;
     /// One sizing policy for the whole account.
     fn sizing(&self, plugin: &PluginRef, symbols: &[Symbol]) -> Result<Box<dyn SizingPolicy>, String>;
 }

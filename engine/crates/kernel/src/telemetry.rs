@@ -18,6 +18,8 @@ use serde::Serialize;
 pub enum Stage {
     Source,
     Features,
+    /// The whole agents stage (each agent is also timed on its own).
+    Agents,
     Signal,
     Sizing,
     Risk,
@@ -31,9 +33,10 @@ pub enum Stage {
 }
 
 impl Stage {
-    pub const ALL: [Stage; 10] = [
+    pub const ALL: [Stage; 11] = [
         Stage::Source,
         Stage::Features,
+        Stage::Agents,
         Stage::Signal,
         Stage::Sizing,
         Stage::Risk,
@@ -48,6 +51,7 @@ impl Stage {
         match self {
             Stage::Source => "source",
             Stage::Features => "features",
+            Stage::Agents => "agents",
             Stage::Signal => "signal",
             Stage::Sizing => "sizing",
             Stage::Risk => "risk",
@@ -99,15 +103,7 @@ const HIGH_NS: u64 = 10_000_000_000;
 impl Telemetry {
     /// `sample_every = 0` turns timing off.
     pub fn new(sample_every: u64, mono: Mono) -> Self {
-        #[allow(clippy::expect_used)]
-        let hist = Stage::ALL
-            .iter()
-            .map(|_| {
-                // Constant bounds that satisfy hdrhistogram's rules (low >= 1,
-                // high >= 2 * low, 3 significant digits): this cannot fail.
-                Histogram::new_with_bounds(LOW_NS, HIGH_NS, 3).expect("valid constant histogram bounds")
-            })
-            .collect();
+        let hist = Stage::ALL.iter().map(|_| latency_histogram()).collect();
         Telemetry { hist, sample_every, mono }
     }
 
@@ -149,24 +145,24 @@ impl Telemetry {
             .iter()
             .zip(&self.hist)
             .filter(|(_, h)| !h.is_empty())
-            .map(|(s, h)| StageLatency {
-                stage: s.as_str(),
-                count: h.len(),
-                p50_ns: h.value_at_quantile(0.50),
-                p90_ns: h.value_at_quantile(0.90),
-                p99_ns: h.value_at_quantile(0.99),
-                p999_ns: h.value_at_quantile(0.999),
-                max_ns: h.max(),
-                mean_ns: h.mean(),
-            })
+            .map(|(s, h)| StageLatency::of(s.as_str(), h))
             .collect()
     }
+}
+
+/// A histogram with the bounds every latency histogram here uses.
+pub(crate) fn latency_histogram() -> Histogram<u64> {
+    #[allow(clippy::expect_used)]
+    // Constant bounds that satisfy hdrhistogram's rules (low >= 1, high >= 2
+    // * low, 3 significant digits): this cannot fail.
+    Histogram::new_with_bounds(LOW_NS, HIGH_NS, 3).expect("valid constant histogram bounds")
 }
 
 /// One row of `latency.json`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct StageLatency {
-    pub stage: &'static str,
+    /// A stage's name, or `agent:<name>` for one agent.
+    pub stage: String,
     pub count: u64,
     pub p50_ns: u64,
     pub p90_ns: u64,
@@ -174,6 +170,21 @@ pub struct StageLatency {
     pub p999_ns: u64,
     pub max_ns: u64,
     pub mean_ns: f64,
+}
+
+impl StageLatency {
+    pub(crate) fn of(name: impl Into<String>, h: &Histogram<u64>) -> Self {
+        StageLatency {
+            stage: name.into(),
+            count: h.len(),
+            p50_ns: h.value_at_quantile(0.50),
+            p90_ns: h.value_at_quantile(0.90),
+            p99_ns: h.value_at_quantile(0.99),
+            p999_ns: h.value_at_quantile(0.999),
+            max_ns: h.max(),
+            mean_ns: h.mean(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -21,6 +21,8 @@ use crate::{KernelConfig, KernelError};
 pub struct FeatureLayout {
     /// The strategy's features occupy `0..strategy`.
     pub strategy: usize,
+    /// The agents' feature set occupies `strategy..agents_end`.
+    pub agents_end: usize,
     pub atr: usize,
     pub swing_low: usize,
     pub swing_high: usize,
@@ -62,12 +64,18 @@ impl RiskFeatureParams {
 }
 
 impl FeatureLayout {
-    /// The full list of features for a strategy's request plus the risk
-    /// engine's inputs, and where each lands.
-    pub fn build(strategy: &[FeatureSpec], risk: RiskFeatureParams) -> Result<(Vec<FeatureSpec>, Self), KernelError> {
+    /// The full list of features for a strategy's request, the agents'
+    /// feature set and the risk engine's inputs, and where each lands.
+    pub fn build(
+        strategy: &[FeatureSpec],
+        agents: &[FeatureSpec],
+        risk: RiskFeatureParams,
+    ) -> Result<(Vec<FeatureSpec>, Self), KernelError> {
         let mut specs = strategy.to_vec();
         let k: usize = specs.iter().map(FeatureSpec::outputs).sum();
-        let mut next = k;
+        specs.extend_from_slice(agents);
+        let agents_end = k + agents.iter().map(FeatureSpec::outputs).sum::<usize>();
+        let mut next = agents_end;
         // Each risk input is a one-value feature: its slot is the next value.
         let mut slot = |spec: Option<FeatureSpec>| {
             spec.map(|s| {
@@ -88,6 +96,7 @@ impl FeatureLayout {
         }
         let layout = FeatureLayout {
             strategy: k,
+            agents_end,
             atr: atr.unwrap_or(unused),
             swing_low: swing_low.unwrap_or(unused),
             swing_high: swing_high.unwrap_or(unused),
@@ -139,9 +148,32 @@ impl SignalStage {
     pub fn bundle(
         config: &StrategyConfig,
         symbols: &[Symbol],
+        agents: &[String],
         slots: Option<&dyn SlotProvider>,
     ) -> Result<StrategyBundle, KernelError> {
         match config {
+            StrategyConfig::Ensemble(ensemble) => {
+                let slots = slots.ok_or_else(|| {
+                    KernelError::Plugin(format!(
+                        "strategy ensemble: the meta-agent {} needs a plugin host",
+                        ensemble.meta.path.display()
+                    ))
+                })?;
+                if agents.is_empty() {
+                    return Err(KernelError::Invalid(
+                        "strategy ensemble: the run has no agents; configure them in [agents]".into(),
+                    ));
+                }
+                let bundle = slots.ensemble(ensemble, symbols, agents).map_err(KernelError::Plugin)?;
+                if bundle.strategies.len() != symbols.len() {
+                    return Err(KernelError::Plugin(format!(
+                        "the plugin host built {} ensembles for {} symbols",
+                        bundle.strategies.len(),
+                        symbols.len()
+                    )));
+                }
+                Ok(bundle)
+            }
             StrategyConfig::Plugin(plugin) => {
                 let slots = slots.ok_or_else(|| {
                     KernelError::Plugin(format!("strategy {}: plugins need a plugin host", plugin.path.display()))
@@ -202,8 +234,13 @@ impl SignalStage {
                 self.swap(fresh);
             }
         }
-        let ctx =
-            StrategyContext { symbol: ev.symbol, time: ev.time, bar: &ev.bar, features: &ev.features[..self.inputs] };
+        let ctx = StrategyContext {
+            symbol: ev.symbol,
+            time: ev.time,
+            bar: &ev.bar,
+            features: &ev.features[..self.inputs],
+            agents: &ev.agents,
+        };
         ev.signal = self.strategies[ev.symbol.index()].on_bar(&ctx);
     }
 

@@ -55,8 +55,8 @@ fn a_busy_replay_allocates_nothing_after_warm_up() {
         broker: SimBrokerConfig { max_volume_participation: Some(0.05), ..SimBrokerConfig::default() },
         ..KernelConfig::default()
     };
-    let input = common::input(&markets, config);
-    let mut p = FusedPipeline::new(&input, outputs()).unwrap();
+    let mut input = common::input(&markets, config);
+    let mut p = FusedPipeline::new(&mut input, outputs()).unwrap();
     for _ in 0..3_000 {
         assert!(p.step());
     }

@@ -225,7 +225,7 @@ fn fewer_cores_fuse_neighbouring_stages_down_to_one_lane() {
     use tradebot_kernel::plan_lanes;
     for threads in 0..8 {
         let plan = plan_lanes(threads);
-        assert_eq!(plan.lanes.iter().sum::<usize>(), 5, "every stage group runs somewhere");
+        assert_eq!(plan.lanes.iter().sum::<usize>(), 6, "every stage group runs somewhere");
         assert!(plan.lanes.len() <= threads.max(1), "{threads} threads: {plan:?}");
         let described = plan.describe();
         let account_lane = described.iter().find(|l| l.iter().any(|s| s.contains("risk"))).unwrap();

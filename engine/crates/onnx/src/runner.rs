@@ -121,6 +121,29 @@ impl OnnxRunner {
         })
     }
 
+    /// Another runner of the same optimised plan with its own state: what
+    /// each instrument of a run gets, so a model is parsed and optimised
+    /// once however many instruments it serves.
+    pub fn fork(&self) -> Result<Self, OnnxError> {
+        let plan = self.plan.clone();
+        let state = guarded(|| plan.spawn()).map_err(|detail| OnnxError::Prepare {
+            origin: self.origin.clone(),
+            shape: self.input_shape.clone(),
+            detail,
+        })?;
+        Ok(OnnxRunner {
+            origin: self.origin.clone(),
+            input_shape: self.input_shape.clone(),
+            input_len: self.input_len,
+            plan: self.plan.clone(),
+            state,
+            output: Vec::with_capacity(self.output.capacity()),
+            output_shape: self.output_shape.clone(),
+            stateful: self.stateful,
+            carry_state: self.carry_state,
+        })
+    }
+
     /// Runs the model on `input` (row-major, `input_shape` elements) and
     /// returns its first output, flattened row-major; see
     /// [`output_shape`](Self::output_shape).

@@ -27,6 +27,7 @@
 //! allocates host strings it lifts from the guest (a reason, notes, logs).
 
 mod bindings;
+mod ensemble;
 mod error;
 mod host;
 mod instance;
@@ -45,6 +46,7 @@ pub mod wit {
     };
 }
 
+pub use ensemble::WasmEnsemble;
 pub use error::PluginError;
 pub use host::{LoadedComponent, LogLine, PluginHost, WIT_PACKAGE, World};
 pub use limits::{Budget, PluginLimits};

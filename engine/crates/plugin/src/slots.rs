@@ -5,7 +5,10 @@ use std::sync::Mutex;
 use tradebot_core::{PluginRef, Symbol};
 use tradebot_kernel::{SlotProvider, StrategyBundle};
 use tradebot_risk::SizingPolicy;
-use tradebot_strategy::Strategy;
+use tradebot_strategy::{EnsembleConfig, Strategy};
+
+use crate::ensemble::WasmEnsemble;
+use crate::meta::self_test_meta;
 
 use crate::host::PluginHost;
 use crate::reload::{ReloadHandle, watch_strategy};
@@ -60,6 +63,27 @@ impl SlotProvider for WasmSlots {
             None
         };
         Ok(StrategyBundle { strategies, reload })
+    }
+
+    fn ensemble(
+        &self,
+        config: &EnsembleConfig,
+        symbols: &[Symbol],
+        agents: &[String],
+    ) -> Result<StrategyBundle, String> {
+        let loaded = self.host.load(&config.meta.path).map_err(|e| e.to_string())?;
+        self_test_meta(&self.host, &loaded, &config.meta.config).map_err(|e| e.to_string())?;
+        let strategies = symbols
+            .iter()
+            .map(|symbol| {
+                WasmEnsemble::new(&self.host, &loaded, config, symbol, agents)
+                    .map(|e| Box::new(e) as Box<dyn Strategy>)
+                    .map_err(|e| e.to_string())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        // The meta-agent is not watched for new versions yet: hot reload
+        // covers strategy plugins only.
+        Ok(StrategyBundle { strategies, reload: None })
     }
 
     fn sizing(&self, plugin: &PluginRef, symbols: &[Symbol]) -> Result<Box<dyn SizingPolicy>, String> {

@@ -103,6 +103,7 @@ mod tests {
             time: Timestamp::from_nanos(0),
             bar: &bar,
             features: &features,
+            agents: &crate::AgentOutputs::EMPTY,
         })
         .target
     }
@@ -130,7 +131,13 @@ mod tests {
     fn buy_and_hold_signals_once() {
         let mut b = BuyAndHold::new();
         let bar = Candle::default();
-        let ctx = StrategyContext { symbol: SymbolId(0), time: Timestamp::from_nanos(0), bar: &bar, features: &[] };
+        let ctx = StrategyContext {
+            symbol: SymbolId(0),
+            time: Timestamp::from_nanos(0),
+            bar: &bar,
+            features: &[],
+            agents: &crate::AgentOutputs::EMPTY,
+        };
         assert_eq!(b.on_bar(&ctx).target, Some(Direction::Long));
         assert_eq!(b.on_bar(&ctx).target, None);
     }

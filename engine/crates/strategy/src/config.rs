@@ -23,6 +23,33 @@ pub enum StrategyConfig {
     },
     /// A WASM component targeting the `strategy` world (`wit/tradebot.wit`).
     Plugin(PluginRef),
+    /// The agent ensemble: the run's agents (`[agents]`) predict, the
+    /// meta-agent plugin combines their predictions, and its decision is
+    /// the signal.
+    Ensemble(EnsembleConfig),
+}
+
+/// `[strategy] kind = "ensemble"`: how the meta-agent's combined view
+/// becomes a target position.
+///
+/// When the meta-agent says trade, the most probable class decides: up →
+/// long, down → short (or flat when long-only), neutral → flat. When it
+/// says do not trade, the position is closed (`exit_when_unsure`, the
+/// default: the agents forecast one candle ahead, so an old entry has no
+/// forecast behind it any more) or kept.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnsembleConfig {
+    /// A component of the `meta-agent` world.
+    pub meta: PluginRef,
+    #[serde(default)]
+    pub long_short: bool,
+    #[serde(default = "default_true")]
+    pub exit_when_unsure: bool,
+}
+
+const fn default_true() -> bool {
+    true
 }
 
 const fn default_fast() -> usize {
@@ -63,15 +90,15 @@ impl StrategyConfig {
     }
 
     /// One fresh instance of a native strategy (strategies keep
-    /// per-instrument state); `None` for a plugin, which only the plugin
-    /// host can instantiate.
+    /// per-instrument state); `None` for a plugin or the ensemble, which only
+    /// the plugin host can instantiate.
     pub fn build(&self) -> Option<Box<dyn Strategy>> {
         match *self {
             StrategyConfig::BuyAndHold => Some(Box::new(BuyAndHold::new())),
             StrategyConfig::SmaCross { fast, slow, long_short } => {
                 Some(Box::new(SmaCross::new(fast, slow, long_short)))
             }
-            StrategyConfig::Plugin(_) => None,
+            StrategyConfig::Plugin(_) | StrategyConfig::Ensemble(_) => None,
         }
     }
 }

@@ -9,11 +9,13 @@
 //! never sees the account and never sizes: sizing and risk are not its job
 //! and cannot be bypassed by it.
 
+mod agent;
 mod baselines;
 mod config;
 
+pub use agent::{Agent, AgentContext, AgentOutput, AgentOutputs, AgentReading, MAX_AGENTS};
 pub use baselines::{BuyAndHold, SmaCross};
-pub use config::{StrategyConfig, StrategyConfigError};
+pub use config::{EnsembleConfig, StrategyConfig, StrategyConfigError};
 
 use tradebot_core::{Candle, PluginFault, PluginStamp, SymbolId, Timestamp};
 use tradebot_features::FeatureSpec;
@@ -68,6 +70,8 @@ pub struct StrategyContext<'a> {
     /// The values of [`Strategy::features`], in the same order, as of this
     /// bar's close (NaN while an indicator warms up).
     pub features: &'a [f64],
+    /// What the run's agents said at this bar (empty without agents).
+    pub agents: &'a AgentOutputs,
 }
 
 /// The strategy slot. One instance serves one instrument.

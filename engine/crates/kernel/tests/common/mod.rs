@@ -83,5 +83,6 @@ pub fn input<'a>(markets: &'a [Vec<RawCandle>], config: KernelConfig) -> RunInpu
         periods_per_year: 525_600.0,
         progress: None,
         slots: None,
+        agents: None,
     }
 }
