@@ -66,16 +66,25 @@ fn run(dir: &Path, name: &str, mode: &str, agents: &str) -> (PathBuf, std::proce
     (out, o)
 }
 
+/// Headlines about the test window (synthetic: no real news feed is bundled).
+const HEADLINES: &str = r#"{"time": "2018-01-20T06:00:00Z", "headline": "Ethereum upgrade praised as a great success", "symbols": ["ETH_BTC"]}
+{"time": "2018-01-21T09:30:00Z", "headline": "Exchange hack fears hit Litecoin traders hard", "symbols": ["LTC_BTC"]}
+{"time": "2018-01-22T12:00:00Z", "headline": "Crypto markets calm ahead of regulatory hearing"}
+"#;
+
 #[test]
 fn an_ensemble_replay_trades_through_the_meta_agent_and_times_every_agent() {
     let tmp = tempfile::tempdir().unwrap();
-    let (out, o) = run(tmp.path(), "fused", "fused", &default_agents());
+    let news = tmp.path().join("news.jsonl");
+    std::fs::write(&news, HEADLINES).unwrap();
+    let agents = format!("{}\nsentiment = {{ headlines = \"{}\" }}", default_agents(), news.display());
+    let (out, o) = run(tmp.path(), "fused", "fused", &agents);
     assert_eq!(status(&o), 0, "{}", stderr(&o));
     let latency: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("latency.json")).unwrap()).unwrap();
     let agents: Vec<&str> =
         latency["agents"].as_array().unwrap().iter().map(|a| a["stage"].as_str().unwrap()).collect();
-    assert_eq!(agents, ["agent:trend-mlp", "agent:trend-lstm", "agent:regime-hmm"]);
+    assert_eq!(agents, ["agent:trend-mlp", "agent:trend-lstm", "agent:regime-hmm", "agent:sentiment"]);
     for a in latency["agents"].as_array().unwrap() {
         assert!(a["count"].as_u64().unwrap() > 2_000, "every bar of both markets: {a}");
         assert!(a["p50_ns"].as_u64().unwrap() > 0);
@@ -183,6 +192,21 @@ fn a_model_trained_on_another_feature_set_or_an_ensemble_without_agents_is_refus
     let err = stderr(&o);
     assert!(err.contains("fold-0.json") && err.contains("feature_set"), "{err}");
     assert!(!out.exists(), "nothing is written for a refused run");
+
+    let news = tmp.path().join("news.jsonl");
+    std::fs::write(&news, "{\"time\": \"2018-01-21T00:00:00Z\", \"headline\": \"b\"}\n{\"time\": \"2018-01-20T00:00:00Z\", \"headline\": \"a\"}\n").unwrap();
+    let agents = format!(
+        "models = [\"{}\"]\nsentiment = {{ headlines = \"{}\" }}",
+        models("trend-mlp").display(),
+        news.display()
+    );
+    let (_, o) = run(tmp.path(), "bad-news", "fused", &agents);
+    assert_eq!(status(&o), 2, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("news.jsonl:2"),
+        "a headline out of time order is named by file and line: {}",
+        stderr(&o)
+    );
 
     let (_, o) = run(tmp.path(), "no-agents", "fused", "models = []");
     assert_eq!(status(&o), 2, "{}", stderr(&o));

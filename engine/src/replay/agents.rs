@@ -18,6 +18,7 @@ use tradebot_core::{Interval, Symbol};
 use tradebot_features::FeatureSetDef;
 use tradebot_hmm::{RollingHmm, RollingHmmConfig};
 use tradebot_kernel::AgentBundle;
+use tradebot_sentiment::{Headline, SentimentAgent, SentimentConfig, VaderScorer, read_headlines};
 use tradebot_strategy::{Agent, AgentContext, AgentReading, MAX_AGENTS};
 
 use super::ReplayError;
@@ -36,11 +37,37 @@ pub struct AgentsConfig {
     /// returns, refitted on a trailing window; its state reaches the
     /// meta-agent as market context.
     pub regime: Option<RollingHmmConfig>,
+    /// The sentiment agent (`sentiment`): scores a timestamped headline
+    /// file with the VADER lexicon.
+    pub sentiment: Option<SentimentFileConfig>,
+}
+
+/// `[agents.sentiment]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SentimentFileConfig {
+    /// JSONL, one `{"time", "headline", "symbols"?, "source"?}` per line, in
+    /// time order (relative to the config file).
+    pub headlines: PathBuf,
+    /// Hours after which a headline's weight has halved.
+    #[serde(default = "default_half_life")]
+    pub half_life_hours: f64,
+    /// Decayed headlines at which the confidence reaches 0.5.
+    #[serde(default = "default_half_confidence")]
+    pub half_confidence_headlines: f64,
+}
+
+fn default_half_life() -> f64 {
+    SentimentConfig::default().half_life_hours
+}
+
+fn default_half_confidence() -> f64 {
+    SentimentConfig::default().half_confidence_headlines
 }
 
 impl Default for AgentsConfig {
     fn default() -> Self {
-        AgentsConfig { feature_set: "agents_v1".into(), models: Vec::new(), regime: None }
+        AgentsConfig { feature_set: "agents_v1".into(), models: Vec::new(), regime: None, sentiment: None }
     }
 }
 
@@ -103,6 +130,33 @@ impl Agent for RegimeAgent {
     }
 }
 
+/// The sentiment agent of one instrument. A headline counts only for bars
+/// closing after it was published (the scorer's own rule); before the first
+/// headline about the instrument the agent abstains rather than vote
+/// "neutral" with no evidence.
+#[derive(Debug)]
+struct HeadlineAgent {
+    symbol: Symbol,
+    agent: SentimentAgent<VaderScorer>,
+}
+
+impl Agent for HeadlineAgent {
+    fn name(&self) -> &str {
+        "sentiment"
+    }
+
+    fn on_bar(&mut self, ctx: &AgentContext<'_>) -> AgentReading {
+        match self.agent.on_bar_close(&self.symbol, ctx.time) {
+            Ok(out) if out.headlines_used == 0 => AgentReading::Abstain,
+            Ok(out) => AgentReading::Direction {
+                probs: [out.probabilities.down, out.probabilities.neutral, out.probabilities.up],
+                confidence: out.confidence,
+            },
+            Err(_) => AgentReading::Failed,
+        }
+    }
+}
+
 fn agent_error(file: &Path, e: impl std::fmt::Display) -> ReplayError {
     ReplayError::Config { file: file.to_owned(), at: None, message: e.to_string() }
 }
@@ -134,7 +188,7 @@ pub fn build_agents(
     intervals: &[Interval],
     config_file: &Path,
 ) -> Result<AgentBundle, ReplayError> {
-    let count = config.models.len() + usize::from(config.regime.is_some());
+    let count = config.models.len() + usize::from(config.regime.is_some()) + usize::from(config.sentiment.is_some());
     if count > MAX_AGENTS {
         return Err(agent_error(config_file, format!("agents: {count} agents; at most {MAX_AGENTS} per run")));
     }
@@ -194,6 +248,23 @@ pub fn build_agents(
             agents.push(Box::new(RegimeAgent { hmm }));
         }
         names.push("regime-hmm".to_owned());
+    }
+    if let Some(sentiment) = &config.sentiment {
+        let headlines: Vec<Headline> = read_headlines(&sentiment.headlines)
+            .map_err(|e| ReplayError::Data { file: sentiment.headlines.clone(), message: e.to_string() })?;
+        let settings = SentimentConfig {
+            half_life_hours: sentiment.half_life_hours,
+            half_confidence_headlines: sentiment.half_confidence_headlines,
+        };
+        for (agents, symbol) in per_symbol.iter_mut().zip(symbols) {
+            let mut agent = SentimentAgent::new(settings.clone(), VaderScorer::new(), &[*symbol])
+                .map_err(|e| agent_error(config_file, format!("agents.sentiment: {e}")))?;
+            agent
+                .ingest_all(&headlines)
+                .map_err(|e| ReplayError::Data { file: sentiment.headlines.clone(), message: e.to_string() })?;
+            agents.push(Box::new(HeadlineAgent { symbol: *symbol, agent }));
+        }
+        names.push("sentiment".to_owned());
     }
     Ok(AgentBundle { names, features: set.features.clone(), per_symbol })
 }

@@ -255,6 +255,9 @@ impl ReplayConfig {
         for m in &mut config.agents.models {
             *m = relative_to(path, m);
         }
+        if let Some(s) = &mut config.agents.sentiment {
+            s.headlines = relative_to(path, &s.headlines);
+        }
         Ok(config)
     }
 }
