@@ -215,3 +215,37 @@ fn a_model_trained_on_another_feature_set_or_an_ensemble_without_agents_is_refus
     let card = ModelCard::load(&models("trend-mlp").join("fold-0.json")).unwrap();
     assert_eq!(card.name, "trend-mlp");
 }
+
+#[test]
+fn a_hostile_meta_agent_cannot_stop_an_ensemble_replay_or_get_past_the_risk_limits() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hostile = tradebot::plugin::bundled_plugin("hostile-meta");
+    let agents = format!("models = [\"{}\"]", models("trend-mlp").display());
+    for (mode, fault) in [("loop", "out_of_fuel"), ("trap", "trap"), ("nan", "invalid_output")] {
+        let out = tmp.path().join(mode);
+        let toml = ensemble_toml(&out, "fused", &agents)
+            .replace(
+                "meta = { path = \"bundled:meta-confidence-weighted\", config = '{\"min_confidence\": 0.3, \"max_disagreement\": 0.5}' }",
+                &format!("meta = {{ path = '{}', config = '{{\"mode\": \"{mode}\", \"after\": 50}}' }}", hostile.display()),
+            )
+            .replace("[pipeline]", "[plugins]\nbudget = { kind = \"fuel\", per_call = 20000000, init = 100000000 }\n\n[pipeline]");
+        assert!(toml.contains("hostile"), "the config names the hostile plugin");
+        let cfg = tmp.path().join(format!("{mode}.toml"));
+        std::fs::write(&cfg, toml).unwrap();
+        let o = tradebot(&["replay", "--quiet", "--config", p(&cfg)]);
+        assert_eq!(status(&o), 0, "{mode}: {}", stderr(&o));
+        let decisions = std::fs::read_to_string(out.join("decisions.jsonl")).unwrap();
+        let alerts = decisions.matches(&format!("\"fault\":\"{fault}\"")).count();
+        assert!(alerts >= 2, "{mode}: expected repeated {fault} alerts, found {alerts}");
+        let worst = decisions
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|d| d["type"] == "decision")
+            .map(|d| {
+                d["approved_quantity"].as_f64().unwrap_or(0.0) * d["close"].as_f64().unwrap()
+                    / d["equity"].as_f64().unwrap()
+            })
+            .fold(0.0, f64::max);
+        assert!(worst <= 0.1 + 1e-9, "{mode}: an entry of {worst} of equity, above max_position");
+    }
+}
