@@ -1,7 +1,9 @@
 //! Guest-side helpers for tradebot plugins, so a new plugin is a few dozen
 //! lines: the bindings of the three worlds of `wit/tradebot.wit`, their
 //! `export_*!` macros, JSON config parsing with the position of an error,
-//! and the seed's formulas that more than one bundled plugin needs.
+//! the seed's formulas that more than one bundled plugin needs, and a
+//! global allocator suited to the per-call allocations of the component
+//! boundary ([`alloc`]).
 //!
 //! A plugin crate is a `cdylib` that implements one world's `Guest` trait and
 //! calls that world's macro:
@@ -15,8 +17,15 @@
 //!
 //! and builds with `cargo build --release --target wasm32-wasip2`.
 
+pub mod alloc;
 pub mod config;
 pub mod formulas;
+
+/// Every plugin built with the SDK's default `allocator` feature allocates
+/// through [`alloc::PluginAllocator`] (why: see that module).
+#[cfg(all(feature = "allocator", target_family = "wasm"))]
+#[global_allocator]
+static ALLOCATOR: alloc::PluginAllocator = alloc::PluginAllocator::new();
 
 /// Bindings of the `strategy` world.
 pub mod strategy {
