@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use tradebot::agents::{CardExpectation, ModelCard, OnnxDirectionAgent};
+use tradebot::agents::{CardExpectation, ModelCard, OnnxDirectionAgent, OnnxVolatilityAgent};
 use tradebot::core::{Candle, Interval, Symbol, SymbolId, Timestamp};
 use tradebot::features::{FeatureMatrix, FeatureSetDef};
 use tradebot::replay::{AgentsConfig, build_agents};
@@ -52,7 +52,7 @@ progress = false
 
 fn default_agents() -> String {
     format!(
-        "models = [\"{}\", \"{}\"]\nregime = {{ states = 2, fit_window = 400, refit_every = 288, starts = 2 }}",
+        "models = [\"{}\", \"{}\"]\nregime = {{ states = 2, fit_window = 400, refit_every = 288, starts = 2 }}\nvolatility = {{ fit_window = 500, refit_every = 288, min_returns = 300 }}",
         models("trend-mlp").display(),
         models("trend-lstm").display()
     )
@@ -84,7 +84,10 @@ fn an_ensemble_replay_trades_through_the_meta_agent_and_times_every_agent() {
         serde_json::from_str(&std::fs::read_to_string(out.join("latency.json")).unwrap()).unwrap();
     let agents: Vec<&str> =
         latency["agents"].as_array().unwrap().iter().map(|a| a["stage"].as_str().unwrap()).collect();
-    assert_eq!(agents, ["agent:trend-mlp", "agent:trend-lstm", "agent:regime-hmm", "agent:sentiment"]);
+    assert_eq!(
+        agents,
+        ["agent:trend-mlp", "agent:trend-lstm", "agent:regime-hmm", "agent:volatility-garch", "agent:sentiment"]
+    );
     for a in latency["agents"].as_array().unwrap() {
         assert!(a["count"].as_u64().unwrap() > 2_000, "every bar of both markets: {a}");
         assert!(a["p50_ns"].as_u64().unwrap() > 0);
@@ -181,6 +184,52 @@ fn each_bar_is_decided_only_by_the_latest_model_trained_before_it() {
     }
     assert!(abstained > 2_000, "the month starts before any model exists: {abstained}");
     assert!(decided.iter().all(|&n| n > 100), "every fold decides its own stretch: {decided:?}");
+}
+
+#[test]
+fn each_volatility_forecast_is_the_latest_folds_correction_of_the_markets_garch() {
+    let symbol = Symbol::new("LTC_BTC").unwrap();
+    let config = AgentsConfig { models: vec![models("vol-mlp")], ..AgentsConfig::default() };
+    let mut bundle = build_agents(&config, &[symbol], &[Interval::M5], Path::new("test.toml")).unwrap();
+    assert_eq!(bundle.names, ["vol-mlp"]);
+    let agent = &mut bundle.per_symbol[0][0];
+
+    // The reference: the cards loaded directly, fed by one GARCH of the market.
+    let set = FeatureSetDef::agents_v1();
+    let expect =
+        CardExpectation { role: tradebot::agents::AgentRole::Volatility, feature_set: &set, interval: Some("5m") };
+    let mut folds: Vec<OnnxVolatilityAgent> = (0..4)
+        .map(|k| OnnxVolatilityAgent::load(&models("vol-mlp").join(format!("fold-{k}.json")), &expect).unwrap())
+        .collect();
+    let mut garch = folds[0].new_garch().unwrap();
+    let available: Vec<Timestamp> = folds.iter().map(|f| f.trained_through()).collect();
+
+    let (candles, rows) = market("LTC_BTC");
+    let step = Interval::M5.fixed_nanos().unwrap();
+    let (mut abstained, mut decided) = (0, [0usize; 4]);
+    for (bar, row) in candles.iter().zip(&rows) {
+        let close = Timestamp::from_nanos(bar.open_time.as_nanos() + step);
+        let ctx = AgentContext { symbol: SymbolId(0), time: close, bar, features: row };
+        let reading = agent.on_bar(&ctx);
+        garch.push_close(bar.close);
+        for f in &mut folds {
+            f.push(row, garch.forecast_variance());
+        }
+        let active = available.iter().rposition(|t| *t <= close);
+        match (active, reading) {
+            (None, AgentReading::Abstain) => abstained += 1,
+            (None, r) => panic!("{close}: no model was trained before this bar, yet the agent said {r:?}"),
+            (Some(k), AgentReading::Volatility { sigma, range }) => {
+                let want = folds[k].forecast().unwrap().unwrap();
+                assert_eq!((sigma, range), (want.sigma, want.expected_log_range), "{close}: fold {k}'s forecast");
+                assert_ne!(want.sigma, want.garch_sigma, "{close}: the network corrects the GARCH");
+                decided[k] += 1;
+            }
+            (Some(k), r) => panic!("{close}: fold {k} is warm, yet the agent said {r:?}"),
+        }
+    }
+    assert!(abstained > 2_000, "the month starts before any model exists: {abstained}");
+    assert!(decided.iter().all(|&n| n > 100), "every fold forecasts its own stretch: {decided:?}");
 }
 
 #[test]

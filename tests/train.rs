@@ -1,7 +1,8 @@
 //! `tradebot train` and `tradebot evaluate`, specified: what they write, that
 //! a fold's model never depends on data after its training end, that every
 //! scored forecast comes from a model trained before the bar, and that a
-//! model whose card does not fit is refused.
+//! model whose card does not fit is refused; likewise for volatility
+//! models, which are scored against GARCH(1,1), EWMA and HAR baselines.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
@@ -32,7 +33,30 @@ fn write_markets(dir: &Path, alter_from: Option<&str>) {
     }
 }
 
+/// The tiny trend model of these tests.
+const TREND_MODEL: &str = r#"[[model]]
+name = "tiny"
+window = 4
+network = { kind = "mlp", hidden = [8] }
+fit = { max_epochs = 2, batch_size = 128, seed = 3 }
+"#;
+
+/// A tiny volatility model: a short GARCH schedule so that debug builds
+/// fit it quickly.
+const VOL_MODEL: &str = r#"[[model]]
+name = "vol"
+role = "volatility"
+window = 4
+network = { kind = "mlp", hidden = [8] }
+garch = { fit_window = 300, refit_every = 100, min_returns = 200 }
+fit = { max_epochs = 3, batch_size = 128, seed = 3 }
+"#;
+
 fn write_config(dir: &Path, out: &str) -> PathBuf {
+    write_config_with(dir, out, TREND_MODEL)
+}
+
+fn write_config_with(dir: &Path, out: &str, models: &str) -> PathBuf {
     let feeds: Vec<String> =
         MARKETS.iter().map(|m| format!("{{ csv = \"{m}-5m.csv\", symbol = \"{m}\", interval = \"5m\" }}")).collect();
     let config = format!(
@@ -49,11 +73,7 @@ validation = 200
 train = 800
 purge = 1
 embargo = 2
-[[model]]
-name = "tiny"
-window = 4
-network = {{ kind = "mlp", hidden = [8] }}
-fit = {{ max_epochs = 2, batch_size = 128, seed = 3 }}
+{models}
 [output]
 dir = "{out}"
 "#,
@@ -170,4 +190,115 @@ fn a_bad_training_config_names_the_line_and_column() {
     let o = tradebot(&["train", "--config", p(&path)]);
     assert_eq!(status(&o), 2);
     assert!(stderr(&o).contains("walk_forward.purge = 0"), "{}", stderr(&o));
+}
+
+fn train_vol_in(dir: &Path, alter_from: Option<&str>) -> PathBuf {
+    write_markets(dir, alter_from);
+    let config = write_config_with(dir, "out", VOL_MODEL);
+    let o = tradebot(&["train", "--config", p(&config)]);
+    assert_eq!(status(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("QLIKE"), "no volatility table: {}", stdout(&o));
+    dir.join("out/vol")
+}
+
+#[test]
+fn a_volatility_model_gets_a_card_per_fold_and_is_scored_against_garch_ewma_and_har() {
+    let tmp = tempfile::tempdir().unwrap();
+    let models = train_vol_in(tmp.path(), None);
+    for k in 0..2 {
+        assert!(models.join(format!("fold-{k}.onnx")).is_file());
+        let card = json(&models.join(format!("fold-{k}.json")));
+        assert_eq!(card["role"], "volatility");
+        assert_eq!(card["output"]["kind"], "volatility");
+        assert!(card["output"].get("classes").is_none(), "a volatility card lists no classes");
+        assert_eq!(card["output"]["volatility"]["target"], "next_bar_parkinson");
+        assert_eq!(card["output"]["volatility"]["garch"]["fit_window"], 300);
+        assert_eq!(card["input"]["layout"], "flat");
+        assert_eq!(card["training"]["fold"], k);
+    }
+    let eval = json(&models.join("evaluation.json"));
+    assert!(eval["samples"].as_u64().unwrap() > 500, "{}", eval["samples"]);
+    let names: Vec<&str> =
+        eval["overall"]["baselines"].as_array().unwrap().iter().map(|b| b["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["garch11", "ewma", "har"]);
+    for b in eval["overall"]["baselines"].as_array().unwrap() {
+        assert!(b["qlike"].as_f64().unwrap().is_finite() && b["mse"].as_f64().unwrap() >= 0.0, "{b}");
+        assert!(b["dm"]["p_value_model_better"].as_f64().is_some(), "DM test against {}: {b}", b["name"]);
+    }
+    assert!(eval["overall"]["model"]["qlike"].as_f64().unwrap().is_finite());
+    assert_eq!(eval["folds"].as_array().unwrap().len(), 2);
+    let best = eval["best_baseline"].as_str().unwrap();
+    assert!(names.contains(&best));
+    let verdict = eval["verdict"].as_str().unwrap();
+    assert!(verdict.contains("statistically significant") && verdict.contains("QLIKE"), "{verdict}");
+    assert!(!verdict.to_lowercase().contains("profit"), "{verdict}");
+    assert!(eval["range"]["mean_expected_log_range"].as_f64().unwrap() > 0.0);
+    assert!(eval["garch_fits"].as_u64().unwrap() > 0);
+    // Every scored forecast comes from a model trained before its bar.
+    for fold in eval["folds"].as_array().unwrap() {
+        let card = json(&models.join(fold["card"].as_str().unwrap()));
+        assert_eq!(fold["available_from"], card["training"]["trained_through"]);
+    }
+    let first_decision = eval["first_decision"].as_str().unwrap();
+    assert!(first_decision >= eval["folds"][0]["available_from"].as_str().unwrap());
+    // `evaluate` on the folder reproduces the training run's numbers.
+    let config = tmp.path().join("train.toml");
+    let out = tmp.path().join("again.json");
+    let o = tradebot(&["evaluate", "--models", p(&models), "--config", p(&config), "--json", p(&out)]);
+    assert_eq!(status(&o), 0, "{}", stderr(&o));
+    assert_eq!(json(&out)["overall"], eval["overall"]);
+    assert_eq!(json(&out)["verdict"], eval["verdict"]);
+}
+
+#[test]
+fn altering_data_after_a_volatility_folds_training_end_changes_none_of_its_parameters() {
+    let clean = tempfile::tempdir().unwrap();
+    let models = train_vol_in(clean.path(), None);
+    let card0 = json(&models.join("fold-0.json"));
+    let cut = card0["training"]["trained_through"].as_str().unwrap().to_owned();
+    let altered = tempfile::tempdir().unwrap();
+    let models2 = train_vol_in(altered.path(), Some(&cut));
+    let bytes = |m: &Path, f: &str| std::fs::read(m.join(f)).unwrap();
+    assert_eq!(bytes(&models, "fold-0.onnx"), bytes(&models2, "fold-0.onnx"), "fold 0 saw data after {cut}");
+    let card0b = json(&models2.join("fold-0.json"));
+    assert_eq!(card0["training"], card0b["training"]);
+    assert_eq!(card0["input"], card0b["input"]);
+    assert_eq!(card0["output"], card0b["output"], "the GARCH input's normalisation too");
+    assert_ne!(bytes(&models, "fold-1.onnx"), bytes(&models2, "fold-1.onnx"), "the alteration is real");
+}
+
+#[test]
+fn train_with_model_trains_only_that_model_and_refuses_an_unknown_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_markets(tmp.path(), None);
+    let config = write_config_with(tmp.path(), "out", &format!("{TREND_MODEL}{VOL_MODEL}"));
+    let o = tradebot(&["train", "--config", p(&config), "--model", "tiny"]);
+    assert_eq!(status(&o), 0, "{}", stderr(&o));
+    assert!(tmp.path().join("out/tiny/fold-1.json").is_file());
+    assert!(!tmp.path().join("out/vol").exists(), "vol was not asked for");
+    let o = tradebot(&["train", "--config", p(&config), "--model", "nope"]);
+    assert_eq!(status(&o), 2);
+    assert!(stderr(&o).contains("no [[model]] named `nope`"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_volatility_model_must_be_an_mlp_and_only_it_reads_a_garch_schedule() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_markets(tmp.path(), None);
+    let lstm = VOL_MODEL.replace(r#"{ kind = "mlp", hidden = [8] }"#, r#"{ kind = "lstm", hidden = 8 }"#);
+    let config = write_config_with(tmp.path(), "out", &lstm);
+    let o = tradebot(&["train", "--config", p(&config)]);
+    assert_eq!(status(&o), 2);
+    assert!(stderr(&o).contains("network: a volatility model is an MLP"), "{}", stderr(&o));
+    let trend_with_garch =
+        format!("{TREND_MODEL}garch = {{ fit_window = 300, refit_every = 10, min_returns = 200 }}\n");
+    let config = write_config_with(tmp.path(), "out", &trend_with_garch);
+    let o = tradebot(&["train", "--config", p(&config)]);
+    assert_eq!(status(&o), 2);
+    assert!(stderr(&o).contains("garch: only a volatility model"), "{}", stderr(&o));
+    let short = VOL_MODEL.replace("min_returns = 200", "min_returns = 50");
+    let config = write_config_with(tmp.path(), "out", &short);
+    let o = tradebot(&["train", "--config", p(&config)]);
+    assert_eq!(status(&o), 2);
+    assert!(stderr(&o).contains("min_returns = 50"), "{}", stderr(&o));
 }

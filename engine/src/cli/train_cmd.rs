@@ -7,7 +7,9 @@ use anyhow::anyhow;
 use tradebot::Timestamp;
 use tradebot::features::FeatureSetDef;
 use tradebot::replay::{DataConfig, load};
-use tradebot::train::{EvaluationReport, Prepared, TrainConfig, TrainRunError, evaluate_models, train};
+use tradebot::train::{
+    Evaluation, EvaluationReport, Prepared, TrainConfig, TrainRunError, VolatilityReport, evaluate, train,
+};
 use tradebot_agents::ModelCard;
 
 use super::Failure;
@@ -20,6 +22,10 @@ pub struct TrainArgs {
     /// Write model folders here instead of the config's `output.dir`.
     #[arg(long)]
     output: Option<PathBuf>,
+    /// Train only the `[[model]]` of this name (repeatable); the others are
+    /// left as they are.
+    #[arg(long = "model", value_name = "NAME")]
+    only: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -57,6 +63,12 @@ pub fn train_cmd(args: TrainArgs) -> Result<ExitCode, Failure> {
     if let Some(dir) = args.output {
         config.output.dir = Some(dir);
     }
+    if let Some(missing) = args.only.iter().find(|n| !config.models.iter().any(|m| &m.name == *n)) {
+        return Err(Failure::input(anyhow!("{}: no [[model]] named `{missing}`", args.config.display())));
+    }
+    if !args.only.is_empty() {
+        config.models.retain(|m| args.only.contains(&m.name));
+    }
     let data = load(&config.data, None).map_err(TrainRunError::from)?;
     let models = train(&config, &data, &now_rfc3339())?;
     for m in &models {
@@ -87,7 +99,7 @@ pub fn evaluate_cmd(args: EvaluateArgs) -> Result<ExitCode, Failure> {
         .map_err(|e| Failure::input(anyhow!("{}: feature_set.name: {e}", first.display())))?;
     let data = load(&data_config, None).map_err(TrainRunError::from)?;
     let prepared = Prepared::new(&data, set)?;
-    let report = evaluate_models(&cards, &prepared, &card.output.label)?;
+    let report = evaluate(&cards, &prepared, &card.output.label)?;
     print_evaluation(&report);
     if let Some(path) = args.json {
         let json = serde_json::to_string_pretty(&report).map_err(|e| Failure::input(anyhow!("{e}")))?;
@@ -97,7 +109,39 @@ pub fn evaluate_cmd(args: EvaluateArgs) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_evaluation(r: &EvaluationReport) {
+fn print_evaluation(e: &Evaluation) {
+    match e {
+        Evaluation::Direction(r) => print_direction(r),
+        Evaluation::Volatility(r) => print_volatility(r),
+    }
+}
+
+fn print_volatility(r: &VolatilityReport) {
+    println!(
+        "  out-of-sample: {} variance forecasts of {} markets, {} to {}",
+        r.samples,
+        r.symbols.len(),
+        r.first_decision.map(|t| t.to_string()).unwrap_or_default(),
+        r.last_decision.map(|t| t.to_string()).unwrap_or_default()
+    );
+    println!("  realised: {}", r.realised);
+    println!("  {:<22} {:>9} {:>12} {:>12}", "forecaster", "QLIKE", "MSE", "DM p");
+    let m = &r.overall.model;
+    println!("  {:<22} {:>9.4} {:>12.4e} {:>12}", r.model, m.qlike, m.mse, "");
+    for b in &r.overall.baselines {
+        let p = b.dm.map(|d| format!("{:.4}", d.p_value_model_better)).unwrap_or_else(|| "-".into());
+        println!("  {:<22} {:>9.4} {:>12.4e} {:>12}", b.name, b.qlike, b.mse, p);
+    }
+    if let Some(range) = &r.range {
+        println!(
+            "  next-bar ln(high/low): expected {:.5}, realised {:.5} (ratio {:.3})",
+            range.mean_expected_log_range, range.mean_realised_log_range, range.realised_over_expected
+        );
+    }
+    println!("  {}", r.verdict);
+}
+
+fn print_direction(r: &EvaluationReport) {
     println!(
         "  out-of-sample: {} forecasts of {} markets, {} to {}",
         r.samples,

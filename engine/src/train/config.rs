@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use tradebot_agents::{AgentRole, LabelSpec, WalkForwardConfig};
+use tradebot_garch::RollingGarchConfig;
 use tradebot_train::{FitConfig, Network};
 
 use crate::replay::DataConfig;
@@ -54,6 +55,20 @@ pub struct ModelConfig {
     /// Z-score clip of the normalised inputs.
     #[serde(default = "default_clip")]
     pub clip: f64,
+    /// For `role = "volatility"`: the schedule of the [`RollingGarch`] whose
+    /// forecast the network corrects (default
+    /// [`RollingGarchConfig::default`]); refused for direction models.
+    ///
+    /// [`RollingGarch`]: tradebot_garch::RollingGarch
+    #[serde(default)]
+    pub garch: Option<RollingGarchConfig>,
+}
+
+impl ModelConfig {
+    /// The GARCH schedule of a volatility model.
+    pub fn garch_config(&self) -> RollingGarchConfig {
+        self.garch.unwrap_or_default()
+    }
 }
 
 fn default_version() -> String {
@@ -105,8 +120,21 @@ impl TrainConfig {
             if !(m.clip.is_finite() && m.clip > 0.0) {
                 return Err(bad("clip", "must be finite and > 0"));
             }
-            if m.role != AgentRole::Trend && m.role != AgentRole::Pattern {
-                return Err(bad("role", "only direction agents (trend, pattern) are trained here"));
+            match m.role {
+                AgentRole::Trend | AgentRole::Pattern => {
+                    if m.garch.is_some() {
+                        return Err(bad("garch", "only a volatility model reads a GARCH forecast"));
+                    }
+                }
+                AgentRole::Volatility => {
+                    if !matches!(m.network, Network::Mlp { .. }) {
+                        return Err(bad("network", "a volatility model is an MLP (kind = \"mlp\")"));
+                    }
+                    m.garch_config().validate().map_err(|e| bad("garch", &e.to_string()))?;
+                }
+                AgentRole::Regime | AgentRole::Sentiment => {
+                    return Err(bad("role", "only trend, pattern and volatility agents are trained here"));
+                }
             }
             m.network.validate().map_err(|e| bad("network", &e.to_string()))?;
             m.fit.validate().map_err(|e| bad("fit", &e.to_string()))?;

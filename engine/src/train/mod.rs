@@ -7,17 +7,21 @@
 //! Evaluation then runs the written models the way replay will: through
 //! their cards, tract and the model schedule, so every forecast scored is
 //! made by a model whose training ended before the bar it decides.
+//!
+//! Volatility models (`role = "volatility"`) go through the same folds but
+//! their own samples, trainer and evaluation (see [`volatility`]).
 
 mod config;
 mod evaluate;
+pub mod volatility;
 
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use thiserror::Error;
 use tradebot_agents::{
-    CARD_FORMAT, CLASS_NAMES, DirectionSamples, FeatureSetRef, InputLayout, InputSpec, ModelCard, OutputKind,
-    OutputSpec, SeriesData, TimeAxis, TrainingInfo, data_hash, sha256_hex,
+    AgentRole, CARD_FORMAT, CLASS_NAMES, DirectionSamples, FeatureSetRef, InputLayout, InputSpec, LabelSpec, ModelCard,
+    OutputKind, OutputSpec, SeriesData, TimeAxis, TrainingInfo, data_hash, sha256_hex,
 };
 use tradebot_core::{Candle, Interval, Timestamp};
 use tradebot_features::{FeatureMatrix, FeatureSetDef};
@@ -25,6 +29,7 @@ use tradebot_train::{Split, fit};
 
 pub use config::{ModelConfig, TrainConfig, TrainOutput};
 pub use evaluate::{EvaluationReport, FoldEvaluation, evaluate_models};
+pub use volatility::{VolatilityReport, evaluate_volatility};
 
 use crate::replay::{LoadedData, ReplayError};
 
@@ -115,13 +120,45 @@ impl Prepared {
     }
 }
 
+/// An out-of-sample evaluation: of a direction or of a volatility model.
+/// Serialises as the report itself (no tag), so `evaluation.json` of a
+/// direction model is what it always was.
+#[derive(Debug, serde::Serialize)]
+#[serde(untagged)]
+pub enum Evaluation {
+    Direction(Box<EvaluationReport>),
+    Volatility(Box<VolatilityReport>),
+}
+
+impl Evaluation {
+    /// The one-sentence verdict.
+    pub fn verdict(&self) -> &str {
+        match self {
+            Evaluation::Direction(r) => &r.verdict,
+            Evaluation::Volatility(r) => &r.verdict,
+        }
+    }
+}
+
+/// Evaluates the models of `cards` (one per fold) by their role: a
+/// volatility model with [`evaluate_volatility`], any other with
+/// [`evaluate_models`] and `label`.
+pub fn evaluate(cards: &[PathBuf], prepared: &Prepared, label: &LabelSpec) -> Result<Evaluation, TrainRunError> {
+    let first = cards.first().ok_or_else(|| TrainRunError::Eval("no model cards".into()))?;
+    if ModelCard::load(first)?.role == AgentRole::Volatility {
+        Ok(Evaluation::Volatility(Box::new(evaluate_volatility(cards, prepared)?)))
+    } else {
+        Ok(Evaluation::Direction(Box::new(evaluate_models(cards, prepared, label)?)))
+    }
+}
+
 /// What one model's training produced.
 #[derive(Debug)]
 pub struct TrainedModel {
     pub name: String,
     pub dir: PathBuf,
     pub cards: Vec<PathBuf>,
-    pub evaluation: EvaluationReport,
+    pub evaluation: Evaluation,
 }
 
 /// Trains every model of `config` and evaluates it; `created` is the wall
@@ -148,6 +185,10 @@ pub fn train(config: &TrainConfig, data: &LoadedData, created: &str) -> Result<V
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        if m.role == AgentRole::Volatility {
+            results.push(volatility::train_volatility(config, m, &prepared, &folds, &out_dir, &indices, created)?);
+            continue;
+        }
         let samples = DirectionSamples::collect(&series, &axis, &indices, m.window, &config.label)?;
         let layout = match m.network {
             tradebot_train::Network::Mlp { .. } => InputLayout::Flat,
@@ -206,6 +247,7 @@ pub fn train(config: &TrainConfig, data: &LoadedData, created: &str) -> Result<V
                     kind: OutputKind::Direction,
                     classes: CLASS_NAMES.iter().map(|c| (*c).to_owned()).collect(),
                     label: config.label.clone(),
+                    volatility: None,
                 },
                 training: TrainingInfo {
                     symbols: prepared.symbols.clone(),
@@ -248,7 +290,7 @@ pub fn train(config: &TrainConfig, data: &LoadedData, created: &str) -> Result<V
             name: m.name.clone(),
             cards: cards.iter().map(|c| dir.join(c)).collect(),
             dir,
-            evaluation,
+            evaluation: Evaluation::Direction(Box::new(evaluation)),
         });
     }
     Ok(results)

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tradebot_core::Timestamp;
 use tradebot_features::FeatureSetDef;
+use tradebot_garch::RollingGarchConfig;
 
 use crate::label::{CLASS_NAMES, LabelSpec};
 use crate::{AgentError, Normaliser};
@@ -100,14 +101,52 @@ pub struct InputSpec {
 pub enum OutputKind {
     /// Probabilities of down, neutral, up (softmax; `classes` names them).
     Direction,
+    /// One value `c`, the log correction of a GARCH(1,1) variance forecast:
+    /// the next bar's variance is `garch × exp(c)` (see [`VolatilitySpec`]).
+    Volatility,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutputSpec {
     pub kind: OutputKind,
+    /// The direction classes; empty (and omitted) for a volatility model.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub classes: Vec<String>,
     pub label: LabelSpec,
+    /// How a volatility model's GARCH input is made and what it predicts;
+    /// absent for a direction model (so older cards read unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volatility: Option<VolatilitySpec>,
+}
+
+/// The volatility agent's extra input and what its output estimates.
+///
+/// Input: the flat feature window (`input.columns`, `input.window`) followed
+/// by one value, `garch_input` applied to `ln(v)` where `v` is the
+/// [`RollingGarch`](tradebot_garch::RollingGarch) one-step variance forecast (percent², see
+/// `tradebot-garch`) after the bar's close, made with `garch`'s schedule.
+/// Output: one value `c`; the forecast variance of the next bar, in squared
+/// log-return fractions, is `v / 100² × exp(c)` (the [`target`](Self::target)
+/// it was trained to estimate under a QLIKE loss).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VolatilitySpec {
+    pub target: VolatilityTarget,
+    pub garch: RollingGarchConfig,
+    /// Z-score of `ln(v)` (one column), fitted on the fold's training samples.
+    pub garch_input: Normaliser,
+}
+
+/// The realised variance proxy a volatility model is trained on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VolatilityTarget {
+    /// Parkinson's range variance of the next bar, `ln(high/low)² / (4 ln 2)`
+    /// (Parkinson 1980): an unbiased estimate of a driftless Brownian bar's
+    /// variance, several times less noisy than the squared return and, on
+    /// these thin markets, far less often zero.
+    NextBarParkinson,
 }
 
 /// What the model was trained on.
@@ -279,7 +318,29 @@ impl ModelCard {
                         format!("a direction model outputs {CLASS_NAMES:?}"),
                     ));
                 }
+                if self.output.volatility.is_some() {
+                    return Err(invalid("output.volatility", "a direction model has no volatility section".into()));
+                }
             }
+            OutputKind::Volatility => {
+                if !self.output.classes.is_empty() {
+                    return Err(invalid("output.classes", "a volatility model has no classes".into()));
+                }
+                let Some(vol) = &self.output.volatility else {
+                    return Err(invalid("output.volatility", "a volatility model needs this section".into()));
+                };
+                vol.garch.validate().map_err(|e| invalid("output.volatility.garch", e.to_string()))?;
+                vol.garch_input.check(1).map_err(|reason| invalid("output.volatility.garch_input", reason))?;
+                if self.input.layout != InputLayout::Flat {
+                    return Err(invalid("input.layout", "a volatility model reads a flat window".into()));
+                }
+            }
+        }
+        if (self.role == AgentRole::Volatility) != (self.output.kind == OutputKind::Volatility) {
+            return Err(invalid(
+                "output.kind",
+                format!("role {} does not go with output kind {:?}", self.role.as_str(), self.output.kind),
+            ));
         }
         Ok(indices)
     }

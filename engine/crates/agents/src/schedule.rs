@@ -38,6 +38,10 @@ impl<A> ModelSchedule<A> {
         self.entries.get_mut(index).map(|(_, a)| a)
     }
 
+    pub fn iter(&self) -> impl Iterator<Item = (Timestamp, &A)> {
+        self.entries.iter().map(|(t, a)| (*t, a))
+    }
+
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (Timestamp, &mut A)> {
         self.entries.iter_mut().map(|(t, a)| (*t, a))
     }

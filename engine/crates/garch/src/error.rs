@@ -23,6 +23,16 @@ pub enum GarchError {
     /// All returns are equal: there is no variance to model.
     #[error("the returns have zero variance: nothing to fit")]
     ZeroVariance,
+    /// A [`RollingGarchConfig`](crate::RollingGarchConfig) size is out of range.
+    #[error("rolling GARCH: {field} = {value}: {reason}")]
+    Config {
+        /// The field.
+        field: &'static str,
+        /// Its value.
+        value: usize,
+        /// What it must be.
+        reason: &'static str,
+    },
     /// The optimiser failed from every starting point.
     #[error("the optimiser failed: {0}")]
     Optimiser(String),

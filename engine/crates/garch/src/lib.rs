@@ -24,11 +24,18 @@
 //! reparametrisation (so the constraints hold by construction, also for data
 //! whose likelihood peaks on the `alpha + beta = 1` boundary), from the best
 //! few points of a grid of starting values, like arch.
+//!
+//! [`RollingGarch`] is the streaming form the volatility agent uses: it
+//! refits on a trailing window at a fixed cadence and filters forward in
+//! between, from past bars only, so the same code makes the agent's
+//! training inputs and its served forecasts.
 
 mod error;
 mod fit;
 mod model;
+mod rolling;
 
 pub use error::GarchError;
 pub use fit::{GarchFit, MAX_PERSISTENCE, MIN_RETURNS, fit};
 pub use model::{BACKCAST_DECAY, BACKCAST_WINDOW, Garch11, backcast, returns_from_closes};
+pub use rolling::{RollingGarch, RollingGarchConfig};

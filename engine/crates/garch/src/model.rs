@@ -111,7 +111,15 @@ impl Garch11 {
     /// returns before it), started from [`backcast`]`(returns)`.
     #[must_use]
     pub fn filter(&self, returns: &[f64]) -> Vec<f64> {
-        let bc = backcast(returns);
+        self.filter_from(returns, backcast(returns))
+    }
+
+    /// [`filter`](Self::filter) started from a given backcast `bc` (the
+    /// stand-in for `e_{-1}^2` and `s_{-1}^2`) instead of the series' own:
+    /// how a model fitted on a window keeps filtering the bars after it
+    /// ([`RollingGarch`](crate::RollingGarch) starts from the fit window's).
+    #[must_use]
+    pub fn filter_from(&self, returns: &[f64], bc: f64) -> Vec<f64> {
         let mut out = Vec::with_capacity(returns.len());
         let (mut e2_prev, mut s2_prev) = (bc, bc);
         for &r in returns {
@@ -135,7 +143,13 @@ impl Garch11 {
     /// NaN for no returns.
     #[must_use]
     pub fn next_variance(&self, returns: &[f64]) -> f64 {
-        let bc = backcast(returns);
+        self.next_variance_from(returns, backcast(returns))
+    }
+
+    /// [`next_variance`](Self::next_variance) started from the backcast `bc`
+    /// (see [`filter_from`](Self::filter_from)).
+    #[must_use]
+    pub fn next_variance_from(&self, returns: &[f64], bc: f64) -> f64 {
         let (mut e2_prev, mut s2_prev) = (bc, bc);
         for &r in returns {
             let s2 = self.omega + self.alpha * e2_prev + self.beta * s2_prev;

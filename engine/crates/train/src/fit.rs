@@ -224,12 +224,12 @@ fn mean_loss(
     Ok(sum / split.len() as f64)
 }
 
-fn snapshot(varmap: &VarMap) -> Result<HashMap<String, Tensor>, TrainError> {
+pub(crate) fn snapshot(varmap: &VarMap) -> Result<HashMap<String, Tensor>, TrainError> {
     let data = varmap.data().lock().map_err(|_| TrainError::Poisoned)?;
     data.iter().map(|(k, v)| Ok((k.clone(), v.as_tensor().copy()?))).collect()
 }
 
-fn restore(varmap: &VarMap, weights: &HashMap<String, Tensor>) -> Result<(), TrainError> {
+pub(crate) fn restore(varmap: &VarMap, weights: &HashMap<String, Tensor>) -> Result<(), TrainError> {
     let data = varmap.data().lock().map_err(|_| TrainError::Poisoned)?;
     for (k, v) in data.iter() {
         if let Some(w) = weights.get(k) {

@@ -8,11 +8,17 @@
 //! `tradebot-onnx`, and tract must reproduce [`Trained::predict`] within 1e-4
 //! (tested). Every random choice (initial weights, batch order) comes from
 //! the configured seed, so the same data and settings give the same bytes.
+//!
+//! [`fit_volatility`] trains the volatility agent's MLP, which corrects a
+//! GARCH(1,1) variance forecast under a QLIKE loss, with the same loop
+//! discipline; its export is checked against tract the same way.
 
 mod error;
 mod fit;
 mod network;
+mod volatility;
 
 pub use error::TrainError;
 pub use fit::{EpochLog, FitConfig, Split, Trained, fit};
 pub use network::Network;
+pub use volatility::{RatioSplit, TrainedVolatility, fit_volatility};

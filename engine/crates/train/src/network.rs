@@ -60,15 +60,7 @@ impl Model {
     ) -> Result<Model, TrainError> {
         let vb = VarBuilder::from_varmap(varmap, DType::F32, device);
         match network {
-            Network::Mlp { hidden } => {
-                let mut layers = Vec::with_capacity(hidden.len() + 1);
-                let mut width = window * features;
-                for (i, &h) in hidden.iter().chain(std::iter::once(&CLASSES)).enumerate() {
-                    layers.push(candle_nn::linear(width, h, vb.pp(format!("l{i}")))?);
-                    width = h;
-                }
-                Ok(Model::Mlp { layers })
-            }
+            Network::Mlp { hidden } => Ok(Model::Mlp { layers: mlp_layers(hidden, window * features, CLASSES, &vb)? }),
             Network::Lstm { hidden } => {
                 let lstm = candle_nn::lstm(features, *hidden, LSTMConfig::default(), vb.clone())?;
                 let head = candle_nn::linear(*hidden, CLASSES, vb.pp("head"))?;
@@ -77,7 +69,8 @@ impl Model {
         }
     }
 
-    /// Logits `[batch, 3]` for inputs `[batch, window * features]`.
+    /// Logits `[batch, 3]` for inputs `[batch, window * features]` (for the
+    /// volatility MLP, its `[batch, 1]` output).
     pub(crate) fn logits(&self, x: &Tensor) -> Result<Tensor, TrainError> {
         match self {
             Model::Mlp { layers } => {
@@ -103,6 +96,22 @@ impl Model {
     pub(crate) fn probabilities(&self, x: &Tensor) -> Result<Tensor, TrainError> {
         Ok(candle_nn::ops::softmax(&self.logits(x)?, D::Minus1)?)
     }
+}
+
+/// Dense layers `l0, l1, ...` from `inputs` through `hidden` to `outputs`.
+pub(crate) fn mlp_layers(
+    hidden: &[usize],
+    inputs: usize,
+    outputs: usize,
+    vb: &VarBuilder<'_>,
+) -> Result<Vec<Linear>, TrainError> {
+    let mut layers = Vec::with_capacity(hidden.len() + 1);
+    let mut width = inputs;
+    for (i, &h) in hidden.iter().chain(std::iter::once(&outputs)).enumerate() {
+        layers.push(candle_nn::linear(width, h, vb.pp(format!("l{i}")))?);
+        width = h;
+    }
+    Ok(layers)
 }
 
 /// Seeded initialisation of every parameter, in name order: uniform in
@@ -133,7 +142,7 @@ pub(crate) fn seed_parameters(varmap: &VarMap, seed: u64, device: &Device) -> Re
     Ok(())
 }
 
-fn tensor_values(varmap: &VarMap, name: &str) -> Result<Vec<f32>, TrainError> {
+pub(crate) fn tensor_values(varmap: &VarMap, name: &str) -> Result<Vec<f32>, TrainError> {
     let data = varmap.data().lock().map_err(|_| TrainError::Poisoned)?;
     let var = data.get(name).ok_or_else(|| TrainError::MissingParameter(name.to_owned()))?;
     Ok(var.as_tensor().flatten_all()?.to_vec1::<f32>()?)
