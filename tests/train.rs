@@ -2,7 +2,8 @@
 //! a fold's model never depends on data after its training end, that every
 //! scored forecast comes from a model trained before the bar, and that a
 //! model whose card does not fit is refused; likewise for volatility
-//! models, which are scored against GARCH(1,1), EWMA and HAR baselines.
+//! models, which are scored against GARCH(1,1), EWMA and HAR baselines, and
+//! for the learned meta-agent's weights, fitted on out-of-fold outputs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
@@ -278,7 +279,7 @@ fn train_with_model_trains_only_that_model_and_refuses_an_unknown_name() {
     assert!(!tmp.path().join("out/vol").exists(), "vol was not asked for");
     let o = tradebot(&["train", "--config", p(&config), "--model", "nope"]);
     assert_eq!(status(&o), 2);
-    assert!(stderr(&o).contains("no [[model]] named `nope`"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no [[model]] or [meta] named `nope`"), "{}", stderr(&o));
 }
 
 #[test]
@@ -301,4 +302,83 @@ fn a_volatility_model_must_be_an_mlp_and_only_it_reads_a_garch_schedule() {
     let o = tradebot(&["train", "--config", p(&config)]);
     assert_eq!(status(&o), 2);
     assert!(stderr(&o).contains("min_returns = 50"), "{}", stderr(&o));
+}
+
+/// The learned meta-agent over the tiny trend model.
+const META: &str = r#"[meta]
+name = "meta"
+agents = ["tiny"]
+hidden = 4
+fit = { max_epochs = 3, batch_size = 128, seed = 3 }
+"#;
+
+/// Trains the tiny model on three folds and the meta-agent over it.
+fn train_meta_in(dir: &Path, alter_from: Option<&str>) -> PathBuf {
+    write_markets(dir, alter_from);
+    let config = write_config_with(dir, "out", &format!("{TREND_MODEL}{META}"));
+    let text = std::fs::read_to_string(&config).unwrap().replace("folds = 2", "folds = 3");
+    std::fs::write(&config, text).unwrap();
+    let o = tradebot(&["train", "--config", p(&config)]);
+    assert_eq!(status(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("meta: 2 weight sets over tiny"), "{}", stdout(&o));
+    dir.join("out/meta")
+}
+
+fn nanos(rfc3339: &serde_json::Value) -> i64 {
+    tradebot::core::Timestamp::parse(rfc3339.as_str().unwrap()).unwrap().as_nanos()
+}
+
+#[test]
+fn the_meta_agents_weights_are_fitted_walk_forward_on_out_of_fold_outputs_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let meta = train_meta_in(tmp.path(), None);
+    let weights = json(&meta.join("weights.json"));
+    assert_eq!(weights["agents"], serde_json::json!(["tiny"]));
+    assert_eq!(weights["min_confidence"], 0.55);
+    let schedule = weights["schedule"].as_array().unwrap();
+    assert_eq!(schedule.len(), 2, "one weight set per agent fold after the first");
+    for (j, set) in schedule.iter().enumerate() {
+        // Set j serves from the moment the agent's fold j + 1 exists, so
+        // every output it was fitted on came from folds trained before.
+        let card = json(&tmp.path().join(format!("out/tiny/fold-{}.json", j + 1)));
+        assert_eq!(set["from_ns"].as_i64().unwrap(), nanos(&card["training"]["trained_through"]));
+        let w1 = set["w1"].as_array().unwrap();
+        assert_eq!((w1.len(), w1[0].as_array().unwrap().len()), (4, 3), "hidden x 3n");
+        assert_eq!(set["w2"].as_array().unwrap().len(), 3);
+        assert_eq!(set["b1"].as_array().unwrap().len(), 4);
+    }
+    let eval = json(&meta.join("evaluation.json"));
+    assert_eq!(eval["baselines"], serde_json::json!(["tiny", "average"]));
+    let sets = eval["sets"].as_array().unwrap();
+    let served: u64 = sets.iter().map(|s| s["samples"].as_u64().unwrap()).sum();
+    assert!(sets.iter().all(|s| s["samples"].as_u64().unwrap() > 100 && s["train_samples"].as_u64().unwrap() > 0));
+    assert_eq!(served, eval["samples"].as_u64().unwrap(), "every scored bar is served by exactly one set");
+    assert!(nanos(&eval["first_decision"]) >= schedule[0]["from_ns"].as_i64().unwrap());
+    let verdict = eval["verdict"].as_str().unwrap();
+    assert!(verdict.contains("statistically significant") && !verdict.to_lowercase().contains("profit"), "{verdict}");
+    assert_eq!(eval["agent_models"][0].as_array().unwrap().len(), 3, "the hash of each fold model it was fitted on");
+
+    // Data after the first set became available cannot change it.
+    let cut =
+        json(&tmp.path().join("out/tiny/fold-1.json"))["training"]["trained_through"].as_str().unwrap().to_owned();
+    let altered = tempfile::tempdir().unwrap();
+    let weights2 = json(&train_meta_in(altered.path(), Some(&cut)).join("weights.json"));
+    assert_eq!(weights2["schedule"][0], schedule[0], "set 0 saw data after {cut}");
+    assert_ne!(weights2["schedule"][1], schedule[1], "the alteration is real");
+}
+
+#[test]
+fn a_meta_section_without_agents_or_with_a_bad_fraction_names_the_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_markets(tmp.path(), None);
+    for (meta, want) in [
+        ("[meta]\nagents = []\n", "meta: agents: list at least one"),
+        ("[meta]\nagents = [\"tiny\"]\nvalidation_fraction = 1.5\n", "meta: validation_fraction = 1.5"),
+        ("[meta]\nagents = [\"tiny\", \"tiny\"]\n", "meta: agents[1] = \"tiny\": appears twice"),
+    ] {
+        let config = write_config_with(tmp.path(), "out", &format!("{TREND_MODEL}{meta}"));
+        let o = tradebot(&["train", "--config", p(&config)]);
+        assert_eq!(status(&o), 2, "{meta}: {}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{meta}: {}", stderr(&o));
+    }
 }

@@ -8,7 +8,7 @@ use tradebot::Timestamp;
 use tradebot::features::FeatureSetDef;
 use tradebot::replay::{DataConfig, load};
 use tradebot::train::{
-    Evaluation, EvaluationReport, Prepared, TrainConfig, TrainRunError, VolatilityReport, evaluate, train,
+    Evaluation, EvaluationReport, Prepared, TrainConfig, TrainRunError, TrainedMeta, VolatilityReport, evaluate, train,
 };
 use tradebot_agents::ModelCard;
 
@@ -63,19 +63,52 @@ pub fn train_cmd(args: TrainArgs) -> Result<ExitCode, Failure> {
     if let Some(dir) = args.output {
         config.output.dir = Some(dir);
     }
-    if let Some(missing) = args.only.iter().find(|n| !config.models.iter().any(|m| &m.name == *n)) {
-        return Err(Failure::input(anyhow!("{}: no [[model]] named `{missing}`", args.config.display())));
+    let meta_name = config.meta.as_ref().map(|m| m.name.clone());
+    let known = |n: &String| config.models.iter().any(|m| &m.name == n) || meta_name.as_ref() == Some(n);
+    if let Some(missing) = args.only.iter().find(|n| !known(n)) {
+        return Err(Failure::input(anyhow!("{}: no [[model]] or [meta] named `{missing}`", args.config.display())));
     }
     if !args.only.is_empty() {
         config.models.retain(|m| args.only.contains(&m.name));
+        if meta_name.is_some_and(|n| !args.only.contains(&n)) {
+            config.meta = None;
+        }
     }
     let data = load(&config.data, None).map_err(TrainRunError::from)?;
-    let models = train(&config, &data, &now_rfc3339())?;
-    for m in &models {
+    let run = train(&config, &data, &now_rfc3339())?;
+    for m in &run.models {
         println!("{}: {} fold models in {}", m.name, m.cards.len(), m.dir.display());
         print_evaluation(&m.evaluation);
     }
+    if let Some(meta) = &run.meta {
+        print_meta(meta);
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_meta(meta: &TrainedMeta) {
+    let r = &meta.report;
+    println!(
+        "{}: {} weight sets over {} in {}",
+        r.name,
+        meta.weights.schedule.len(),
+        r.agents.join(", "),
+        meta.dir.display()
+    );
+    println!(
+        "  out-of-sample: {} decisions of {} markets, {} to {}",
+        r.samples,
+        r.symbols.len(),
+        r.first_decision.map(|t| t.to_string()).unwrap_or_default(),
+        r.last_decision.map(|t| t.to_string()).unwrap_or_default()
+    );
+    println!("  {:<22} {:>9} {:>9} {:>9}", "forecaster", "accuracy", "log-loss", "Brier");
+    let m = &r.overall.model;
+    println!("  {:<22} {:>9.4} {:>9.4} {:>9.4}", r.name, m.accuracy, m.log_loss, m.brier);
+    for b in &r.overall.baselines {
+        println!("  {:<22} {:>9.4} {:>9.4} {:>9.4}", b.name, b.report.accuracy, b.report.log_loss, b.report.brier);
+    }
+    println!("  {}", r.verdict);
 }
 
 pub fn evaluate_cmd(args: EvaluateArgs) -> Result<ExitCode, Failure> {

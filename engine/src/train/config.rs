@@ -25,8 +25,12 @@ pub struct TrainConfig {
     #[serde(default)]
     pub label: LabelSpec,
     pub walk_forward: WalkForwardConfig,
-    #[serde(rename = "model")]
+    #[serde(rename = "model", default)]
     pub models: Vec<ModelConfig>,
+    /// The learned meta-agent's weights (`meta-learned` plugin), fitted on
+    /// the out-of-fold outputs of direction models in the output directory.
+    #[serde(default)]
+    pub meta: Option<super::MetaConfig>,
     #[serde(default)]
     pub output: TrainOutput,
 }
@@ -106,8 +110,11 @@ impl TrainConfig {
         let invalid = |message: String| TrainRunError::Config { file: path.into(), at: None, message };
         config.label.validate().map_err(|e| invalid(e.to_string()))?;
         config.walk_forward.validate(config.label.horizon).map_err(|e| invalid(e.to_string()))?;
-        if config.models.is_empty() {
-            return Err(invalid("no [[model]] to train".into()));
+        if config.models.is_empty() && config.meta.is_none() {
+            return Err(invalid("no [[model]] or [meta] to train".into()));
+        }
+        if let Some(meta) = &config.meta {
+            meta.validate().map_err(|e| invalid(format!("meta: {e}")))?;
         }
         for (i, m) in config.models.iter().enumerate() {
             let bad = |field: &str, why: &str| invalid(format!("model[{i}] ({}): {field}: {why}", m.name));

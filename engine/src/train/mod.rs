@@ -13,6 +13,7 @@
 
 mod config;
 mod evaluate;
+pub mod meta;
 pub mod volatility;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +30,7 @@ use tradebot_train::{Split, fit};
 
 pub use config::{ModelConfig, TrainConfig, TrainOutput};
 pub use evaluate::{EvaluationReport, FoldEvaluation, evaluate_models};
+pub use meta::{MetaConfig, MetaReport, MetaWeights, TrainedMeta, WeightSet, train_meta};
 pub use volatility::{VolatilityReport, evaluate_volatility};
 
 use crate::replay::{LoadedData, ReplayError};
@@ -161,9 +163,19 @@ pub struct TrainedModel {
     pub evaluation: Evaluation,
 }
 
-/// Trains every model of `config` and evaluates it; `created` is the wall
-/// time stamped into the cards (the binary's edge reads the clock).
-pub fn train(config: &TrainConfig, data: &LoadedData, created: &str) -> Result<Vec<TrainedModel>, TrainRunError> {
+/// What a training run wrote.
+#[derive(Debug)]
+pub struct TrainRun {
+    pub models: Vec<TrainedModel>,
+    /// The learned meta-agent's weights, when the config has `[meta]`.
+    pub meta: Option<TrainedMeta>,
+}
+
+/// Trains every model of `config` and evaluates it, then the meta-agent's
+/// weights on the agents' out-of-fold outputs if `[meta]` asks for them;
+/// `created` is the wall time stamped into the cards (the binary's edge
+/// reads the clock).
+pub fn train(config: &TrainConfig, data: &LoadedData, created: &str) -> Result<TrainRun, TrainRunError> {
     let set = FeatureSetDef::builtin(&config.feature_set).map_err(tradebot_agents::AgentError::from)?;
     let prepared = Prepared::new(data, set)?;
     let series = prepared.series();
@@ -293,7 +305,11 @@ pub fn train(config: &TrainConfig, data: &LoadedData, created: &str) -> Result<V
             evaluation: Evaluation::Direction(Box::new(evaluation)),
         });
     }
-    Ok(results)
+    let meta = match &config.meta {
+        Some(m) => Some(train_meta(m, &config.label, &prepared, &out_dir)?),
+        None => None,
+    };
+    Ok(TrainRun { models: results, meta })
 }
 
 fn progress_bar(prefix: &str) -> ProgressBar {

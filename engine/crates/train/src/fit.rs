@@ -260,6 +260,16 @@ impl Trained {
         Ok(out)
     }
 
+    /// An MLP's dense layers (weights `outputs × inputs`, row-major), for
+    /// consumers that run it without ONNX (the learned meta-agent plugin
+    /// receives them as JSON). `None` for an LSTM.
+    pub fn dense_layers(&self) -> Result<Option<Vec<tradebot_onnx::Dense>>, TrainError> {
+        match &self.network {
+            Network::Mlp { hidden } => Ok(Some(crate::network::dense_layers(hidden, &self.varmap)?)),
+            Network::Lstm { .. } => Ok(None),
+        }
+    }
+
     /// The network as ONNX bytes (`tradebot-onnx` layouts; tract loads them).
     pub fn to_onnx(&self) -> Result<Vec<u8>, TrainError> {
         export(&self.network, self.window, self.features, &self.varmap)

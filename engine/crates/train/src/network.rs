@@ -148,6 +148,20 @@ pub(crate) fn tensor_values(varmap: &VarMap, name: &str) -> Result<Vec<f32>, Tra
     Ok(var.as_tensor().flatten_all()?.to_vec1::<f32>()?)
 }
 
+/// An MLP's layers `l0, l1, ...` (ReLU between them, none after the last).
+pub(crate) fn dense_layers(hidden: &[usize], varmap: &VarMap) -> Result<Vec<Dense>, TrainError> {
+    let count = hidden.len() + 1;
+    (0..count)
+        .map(|i| {
+            Ok(Dense {
+                weights: tensor_values(varmap, &format!("l{i}.weight"))?,
+                bias: tensor_values(varmap, &format!("l{i}.bias"))?,
+                activation: if i + 1 < count { Activation::Relu } else { Activation::None },
+            })
+        })
+        .collect()
+}
+
 /// The trained network as ONNX bytes.
 pub(crate) fn export(
     network: &Network,
@@ -157,16 +171,7 @@ pub(crate) fn export(
 ) -> Result<Vec<u8>, TrainError> {
     match network {
         Network::Mlp { hidden } => {
-            let count = hidden.len() + 1;
-            let layers = (0..count)
-                .map(|i| {
-                    Ok(Dense {
-                        weights: tensor_values(varmap, &format!("l{i}.weight"))?,
-                        bias: tensor_values(varmap, &format!("l{i}.bias"))?,
-                        activation: if i + 1 < count { Activation::Relu } else { Activation::None },
-                    })
-                })
-                .collect::<Result<Vec<_>, TrainError>>()?;
+            let layers = dense_layers(hidden, varmap)?;
             Ok(tradebot_onnx::export_mlp(&Mlp { layers, softmax_output: true }, window * features)?)
         }
         Network::Lstm { hidden } => {
