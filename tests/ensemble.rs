@@ -101,6 +101,45 @@ fn an_ensemble_replay_trades_through_the_meta_agent_and_times_every_agent() {
 }
 
 #[test]
+fn the_learned_meta_agent_reads_its_weight_schedule_from_a_file_and_trades_only_after_its_first_set() {
+    let tmp = tempfile::tempdir().unwrap();
+    let weights = models("meta-learned").join("weights.json");
+    let schedule: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&weights).unwrap()).unwrap();
+    let first = tradebot::core::Timestamp::from_nanos(schedule["schedule"][0]["from_ns"].as_i64().unwrap());
+    let agents = format!("models = [\"{}\", \"{}\"]", models("trend-lstm").display(), models("trend-mlp").display());
+    let out = tmp.path().join("learned");
+    let meta = format!("meta = {{ path = \"bundled:meta-learned\", config_file = \"{}\" }}", weights.display());
+    let toml = ensemble_toml(&out, "fused", &agents)
+        .lines()
+        .map(|l| if l.starts_with("meta = ") { meta.as_str() } else { l })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let cfg = tmp.path().join("learned.toml");
+    std::fs::write(&cfg, &toml).unwrap();
+    let o = tradebot(&["replay", "--quiet", "--config", p(&cfg)]);
+    assert_eq!(status(&o), 0, "{}", stderr(&o));
+    let trades = std::fs::read_to_string(out.join("trades.csv")).unwrap();
+    let entries: Vec<&str> = trades.lines().skip(1).map(|l| l.split(',').nth(2).unwrap()).collect();
+    assert!(!entries.is_empty(), "the learned combiner traded once its weights existed");
+    let first = first.to_string();
+    assert!(entries.iter().all(|e| *e >= first.as_str()), "an entry before the first weight set ({first}): {entries:?}");
+    // The run's written config carries the weights themselves, not the file name.
+    let written = std::fs::read_to_string(out.join("config.toml")).unwrap();
+    assert!(written.contains("from_ns") && !written.contains("config_file"), "{written}");
+
+    // `config` and `config_file` together, or a missing file, are refused by key.
+    let both = toml.replace("config_file =", "config = \"{}\", config_file =");
+    std::fs::write(&cfg, both).unwrap();
+    let o = tradebot(&["replay", "--quiet", "--config", p(&cfg)]);
+    assert_eq!(status(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("strategy.meta: give `config` or `config_file`, not both"), "{}", stderr(&o));
+    std::fs::write(&cfg, toml.replace("weights.json", "nope.json")).unwrap();
+    let o = tradebot(&["replay", "--quiet", "--config", p(&cfg)]);
+    assert_ne!(status(&o), 0);
+    assert!(stderr(&o).contains("strategy.meta.config_file") && stderr(&o).contains("nope.json"), "{}", stderr(&o));
+}
+
+#[test]
 fn ensemble_replays_are_byte_identical_across_runs_and_pipeline_modes() {
     let tmp = tempfile::tempdir().unwrap();
     let agents = format!("models = [\"{}\"]", models("trend-mlp").display());

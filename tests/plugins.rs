@@ -284,6 +284,7 @@ fn a_strategy_is_hot_swapped_between_two_candles_and_a_broken_one_is_refused() {
     config.strategy = tradebot::strategy::StrategyConfig::Plugin(tradebot::core::PluginRef {
         path: live.clone(),
         config: "{\"mode\": \"ok\"}".into(),
+        config_file: None,
     });
     let mut input = RunInput {
         feeds: data.feeds(),

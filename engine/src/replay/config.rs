@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use tradebot_analytics::Calendar;
-use tradebot_core::{Interval, Symbol, Timestamp};
+use tradebot_core::{Interval, PluginRef, Symbol, Timestamp};
 use tradebot_exec::SimBrokerConfig;
 use tradebot_kernel::{KernelConfig, MetricsSettings, PipelineConfig};
 use tradebot_plugin::{Budget, PluginLimits};
@@ -245,12 +245,12 @@ impl ReplayConfig {
         }
         config.data.dir = config.data.dir.as_deref().map(|p| relative_to(path, p));
         match &mut config.strategy {
-            StrategyConfig::Plugin(p) => p.path = plugin_path(path, &p.path),
-            StrategyConfig::Ensemble(e) => e.meta.path = plugin_path(path, &e.meta.path),
+            StrategyConfig::Plugin(p) => resolve_plugin(path, "strategy", p)?,
+            StrategyConfig::Ensemble(e) => resolve_plugin(path, "strategy.meta", &mut e.meta)?,
             _ => {}
         }
         if let SizingConfig::Plugin(p) = &mut config.sizing {
-            p.path = plugin_path(path, &p.path);
+            resolve_plugin(path, "sizing", p)?;
         }
         for m in &mut config.agents.models {
             *m = relative_to(path, m);
@@ -260,6 +260,22 @@ impl ReplayConfig {
         }
         Ok(config)
     }
+}
+
+/// Makes a plugin reference self-contained: its path through
+/// [`plugin_path`], and a `config_file` read into `config` (both relative to
+/// the config file).
+fn resolve_plugin(config_file: &Path, key: &str, plugin: &mut PluginRef) -> Result<(), ReplayError> {
+    plugin.path = plugin_path(config_file, &plugin.path);
+    let Some(file) = plugin.config_file.take() else { return Ok(()) };
+    let bad = |message: String| ReplayError::Config { file: config_file.to_owned(), at: None, message };
+    if !plugin.config.is_empty() {
+        return Err(bad(format!("{key}: give `config` or `config_file`, not both")));
+    }
+    let file = relative_to(config_file, &file);
+    plugin.config = std::fs::read_to_string(&file)
+        .map_err(|e| bad(format!("{key}.config_file = {:?}: {e}", file.display().to_string())))?;
+    Ok(())
 }
 
 /// A plugin path: `bundled:NAME` is a plugin this build compiled from

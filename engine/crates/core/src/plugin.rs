@@ -12,13 +12,20 @@ use serde::{Deserialize, Serialize};
 
 /// A plugin named in a run's config: `kind = "plugin"`, the component file
 /// (relative paths are taken from the config file's directory) and the
-/// string its `init` receives (the bundled plugins read JSON).
+/// string its `init` receives (the bundled plugins read JSON), given inline
+/// or as a file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PluginRef {
     pub path: PathBuf,
     #[serde(default)]
     pub config: String,
+    /// A file whose contents are the config string (e.g. the weights
+    /// `tradebot train` writes for the learned meta-agent). Loading a run's
+    /// config reads it into `config` and clears this, so the config a run
+    /// writes back carries the very string the plugin received.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_file: Option<PathBuf>,
 }
 
 /// Which slot a plugin fills.

@@ -125,7 +125,7 @@ fn bundle(symbols: usize, broken: bool) -> AgentBundle {
 fn ensemble_config(mode: PipelineMode, threads: usize) -> KernelConfig {
     KernelConfig {
         strategy: StrategyConfig::Ensemble(EnsembleConfig {
-            meta: PluginRef { path: "unused.wasm".into(), config: String::new() },
+            meta: PluginRef { path: "unused.wasm".into(), config: String::new(), config_file: None },
             long_short: false,
             exit_when_unsure: true,
         }),

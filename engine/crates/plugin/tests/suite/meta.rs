@@ -369,3 +369,77 @@ fn learned_combiner_needs_its_weights() {
     let err = WasmMetaAgent::new(&plugins().host, &plugins().learned, "").unwrap_err();
     assert!(matches!(err, PluginError::Init { .. }), "{err:?}");
 }
+
+/// `learned_config` with a second network from `second_from` on.
+fn learned_schedule(first_from: i64, second: &Net, second_from: i64) -> String {
+    let one = |net: &Net, from: i64| {
+        let c = learned_config(net);
+        let weights = &c[c.find("\"w1\"").unwrap()..c.len() - 1];
+        format!("{{\"from_ns\": {from}, {weights}}}")
+    };
+    format!(
+        r#"{{"agents": ["trend", "pattern"], "schedule": [{}, {}]}}"#,
+        one(&NET, first_from),
+        one(second, second_from)
+    )
+}
+
+const NET2: Net = Net {
+    w1: [[-1.0, 0.5, 0.0, 0.3, -0.5, 1.0], [0.3, -0.8, 0.2, -0.6, 0.2, 0.1]],
+    b1: [0.2, 0.5],
+    w2: [[-0.5, 1.0], [0.1, -0.3], [0.7, -1.2]],
+    b2: [0.1, 0.0, -0.2],
+};
+
+#[test]
+fn learned_combiner_uses_the_latest_weight_set_fitted_before_the_bar_and_abstains_before_the_first() {
+    let mut m = agent(&plugins().learned, &learned_schedule(1_000, &NET2, 2_000));
+    let predictions = sample_predictions();
+    let at = |t: i64| {
+        let mut c = sample_context();
+        c.time_ns = t;
+        c
+    };
+    let before = m.combine(&predictions, &at(999));
+    assert_eq!(before.fault, None);
+    assert!(!before.should_trade);
+    assert!(before.notes.iter().any(|n| n.key == "abstain"), "{:?}", before.notes);
+    for (t, net) in [(1_000, &NET), (1_999, &NET), (2_000, &NET2), (9_999, &NET2)] {
+        let got = m.combine(&predictions, &at(t));
+        let want = forward(net, &predictions);
+        for (g, w) in got.probabilities.iter().zip(want) {
+            assert!((g - w).abs() <= 1e-12, "t = {t}: {:?} vs {want:?}", got.probabilities);
+        }
+    }
+}
+
+#[test]
+fn learned_combiner_refuses_a_schedule_out_of_order_or_mixed_with_single_weights() {
+    let unordered = learned_schedule(2_000, &NET2, 1_000);
+    let err = WasmMetaAgent::new(&plugins().host, &plugins().learned, &unordered).unwrap_err();
+    let PluginError::Init { message, .. } = &err else { panic!("{err:?}") };
+    assert!(message.contains("from_ns must increase"), "{message}");
+    let both = learned_schedule(1_000, &NET2, 2_000).replacen("\"schedule\"", "\"b2\": [0, 0, 0], \"schedule\"", 1);
+    let err = WasmMetaAgent::new(&plugins().host, &plugins().learned, &both).unwrap_err();
+    let PluginError::Init { message, .. } = &err else { panic!("{err:?}") };
+    assert!(message.contains("either `schedule` or one set"), "{message}");
+}
+
+#[test]
+fn the_shipped_weight_schedule_loads_and_serves_only_after_its_first_set() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../models/meta-learned/weights.json");
+    let config = std::fs::read_to_string(path).unwrap();
+    let weights: serde_json::Value = serde_json::from_str(&config).unwrap();
+    let first = weights["schedule"][0]["from_ns"].as_i64().unwrap();
+    let mut m = agent(&plugins().learned, &config);
+    let agents: Vec<AgentPrediction> =
+        ["trend-lstm", "trend-mlp"].iter().map(|name| prediction(name, [0.2, 0.3, 0.5], 0.5)).collect();
+    let mut context = sample_context();
+    context.time_ns = first - 1;
+    assert!(m.combine(&agents, &context).notes.iter().any(|n| n.key == "abstain"));
+    context.time_ns = first;
+    let out = m.combine(&agents, &context);
+    assert_eq!(out.fault, None);
+    assert!(out.notes.iter().any(|n| n.value == "learned"), "{:?}", out.notes);
+    assert!((out.probabilities.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+}
