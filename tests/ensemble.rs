@@ -122,7 +122,10 @@ fn the_learned_meta_agent_reads_its_weight_schedule_from_a_file_and_trades_only_
     let entries: Vec<&str> = trades.lines().skip(1).map(|l| l.split(',').nth(2).unwrap()).collect();
     assert!(!entries.is_empty(), "the learned combiner traded once its weights existed");
     let first = first.to_string();
-    assert!(entries.iter().all(|e| *e >= first.as_str()), "an entry before the first weight set ({first}): {entries:?}");
+    assert!(
+        entries.iter().all(|e| *e >= first.as_str()),
+        "an entry before the first weight set ({first}): {entries:?}"
+    );
     // The run's written config carries the weights themselves, not the file name.
     let written = std::fs::read_to_string(out.join("config.toml")).unwrap();
     assert!(written.contains("from_ns") && !written.contains("config_file"), "{written}");
@@ -181,16 +184,25 @@ fn market(symbol: &str) -> (Vec<Candle>, Vec<Vec<f64>>) {
 
 #[test]
 fn each_bar_is_decided_only_by_the_latest_model_trained_before_it() {
+    decided_by_the_latest_fold("trend-mlp", tradebot::agents::AgentRole::Trend);
+}
+
+#[test]
+fn each_chart_image_is_read_only_by_the_latest_pattern_model_trained_before_it() {
+    decided_by_the_latest_fold("pattern-cnn", tradebot::agents::AgentRole::Pattern);
+}
+
+fn decided_by_the_latest_fold(name: &str, role: tradebot::agents::AgentRole) {
     let symbol = Symbol::new("ETH_BTC").unwrap();
-    let config = AgentsConfig { models: vec![models("trend-mlp")], ..AgentsConfig::default() };
+    let config = AgentsConfig { models: vec![models(name)], ..AgentsConfig::default() };
     let mut bundle = build_agents(&config, &[symbol], &[Interval::M5], Path::new("test.toml")).unwrap();
     let agent = &mut bundle.per_symbol[0][0];
 
     // The same cards loaded directly: the reference for each fold.
     let set = FeatureSetDef::agents_v1();
-    let expect = CardExpectation { role: tradebot::agents::AgentRole::Trend, feature_set: &set, interval: Some("5m") };
+    let expect = CardExpectation { role, feature_set: &set, interval: Some("5m") };
     let mut folds: Vec<OnnxDirectionAgent> = (0..4)
-        .map(|k| OnnxDirectionAgent::load(&models("trend-mlp").join(format!("fold-{k}.json")), &expect).unwrap())
+        .map(|k| OnnxDirectionAgent::load(&models(name).join(format!("fold-{k}.json")), &expect).unwrap())
         .collect();
     let available: Vec<Timestamp> = folds.iter().map(|f| f.trained_through()).collect();
     assert!(available.windows(2).all(|w| w[0] < w[1]));
@@ -203,7 +215,7 @@ fn each_bar_is_decided_only_by_the_latest_model_trained_before_it() {
         let ctx = AgentContext { symbol: SymbolId(0), time: close, bar, features: row };
         let reading = agent.on_bar(&ctx);
         for f in &mut folds {
-            f.push(row);
+            f.push(bar, row);
         }
         let active = available.iter().rposition(|t| *t <= close);
         match (active, reading) {

@@ -382,3 +382,67 @@ fn a_meta_section_without_agents_or_with_a_bad_fraction_names_the_field() {
         assert!(stderr(&o).contains(want), "{meta}: {}", stderr(&o));
     }
 }
+
+/// A tiny pattern CNN on 16 x 15 charts of 5 candles.
+const CNN_MODEL: &str = r#"[[model]]
+name = "cnn"
+role = "pattern"
+window = 5
+network = { kind = "cnn", channels = 2, kernel = 3, pool = 2 }
+chart = { height = 16, width = 15, candles = 5, volume_height = 3 }
+fit = { max_epochs = 2, batch_size = 128, seed = 3 }
+"#;
+
+fn train_cnn_in(dir: &Path, alter_from: Option<&str>) -> PathBuf {
+    write_markets(dir, alter_from);
+    let config = write_config_with(dir, "out", CNN_MODEL);
+    let o = tradebot(&["train", "--config", p(&config)]);
+    assert_eq!(status(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("statistically significant"), "no verdict: {}", stdout(&o));
+    dir.join("out/cnn")
+}
+
+#[test]
+fn a_pattern_cnn_reads_chart_images_and_its_folds_never_see_data_after_their_training_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    let models = train_cnn_in(tmp.path(), None);
+    for k in 0..2 {
+        let card = json(&models.join(format!("fold-{k}.json")));
+        assert_eq!(card["role"], "pattern");
+        assert_eq!(card["architecture"], "cnn(2,k3,p2)");
+        assert_eq!(card["input"]["layout"], serde_json::json!({"image": {"height": 16, "width": 15}}));
+        assert_eq!(card["input"]["chart"]["candles"], 5);
+        assert_eq!(card["input"]["window"], 5);
+        assert_eq!(card["input"]["columns"], serde_json::json!([]));
+        assert_eq!(card["input"]["normalisation"]["kind"], "none");
+    }
+    let eval = json(&models.join("evaluation.json"));
+    assert!(eval["samples"].as_u64().unwrap() > 500);
+    for fold in eval["folds"].as_array().unwrap() {
+        let card = json(&models.join(fold["card"].as_str().unwrap()));
+        assert_eq!(fold["available_from"], card["training"]["trained_through"]);
+    }
+
+    let cut = json(&models.join("fold-0.json"))["training"]["trained_through"].as_str().unwrap().to_owned();
+    let altered = tempfile::tempdir().unwrap();
+    let models2 = train_cnn_in(altered.path(), Some(&cut));
+    let bytes = |m: &Path, f: &str| std::fs::read(m.join(f)).unwrap();
+    assert_eq!(bytes(&models, "fold-0.onnx"), bytes(&models2, "fold-0.onnx"), "fold 0 saw data after {cut}");
+    assert_ne!(bytes(&models, "fold-1.onnx"), bytes(&models2, "fold-1.onnx"), "the alteration is real");
+}
+
+#[test]
+fn a_cnn_must_be_a_pattern_model_whose_window_is_its_charts_candles() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_markets(tmp.path(), None);
+    for (model, want) in [
+        (CNN_MODEL.replace("role = \"pattern\"", "role = \"trend\""), "network: a CNN reads chart images"),
+        (CNN_MODEL.replace("window = 5", "window = 6"), "window: 6 bars, but the chart shows 5 candles"),
+        (TREND_MODEL.replace("fit =", "chart = { candles = 5 }\nfit ="), "chart: only a CNN"),
+    ] {
+        let config = write_config_with(tmp.path(), "out", &model);
+        let o = tradebot(&["train", "--config", p(&config)]);
+        assert_eq!(status(&o), 2, "{model}: {}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{model}: {}", stderr(&o));
+    }
+}

@@ -85,13 +85,15 @@ fn main() {
     // Rows are cloned outside the timed calls: the engine hands the agents
     // a borrowed row it already has.
     let sample_rows: Vec<Vec<f64>> = (0..4096).map(|_| next_row()).collect();
+    // Feature-window models ignore the candle; one stands in for every bar.
+    let bar = candles(1)[0];
 
     // Trend agents shipped in models/.
     for name in ["trend-lstm", "trend-mlp"] {
         let mut agent = shipped(name, &set);
         let mut i = 0usize;
         let mut step = |agent: &mut OnnxDirectionAgent| {
-            agent.push(&sample_rows[i % sample_rows.len()]);
+            agent.push(&bar, &sample_rows[i % sample_rows.len()]);
             i += 1;
             black_box(agent.forecast().unwrap());
         };
@@ -198,8 +200,8 @@ fn main() {
     let mut ensemble = || {
         let row = &sample_rows[e % sample_rows.len()];
         e += 1;
-        lstm_agent.push(row);
-        mlp_agent.push(row);
+        lstm_agent.push(&bar, row);
+        mlp_agent.push(&bar, row);
         black_box(lstm_agent.forecast().unwrap());
         black_box(mlp_agent.forecast().unwrap());
         pattern(&mut chart, &mut cnn_runner, &mut image);

@@ -107,7 +107,7 @@ impl Agent for ScheduledDirectionAgent {
         // Every fold's window sees every bar (each normalises with its own
         // statistics), so a model is warm the moment it becomes available.
         for (_, model) in self.schedule.iter_mut() {
-            model.push(ctx.features);
+            model.push(ctx.bar, ctx.features);
         }
         let Some(k) = self.schedule.active_index(ctx.time) else { return AgentReading::Abstain };
         let Some(model) = self.schedule.get_mut(k) else { return AgentReading::Abstain };

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use tradebot_agents::{AgentRole, LabelSpec, WalkForwardConfig};
+use tradebot_chart::ChartConfig;
 use tradebot_garch::RollingGarchConfig;
 use tradebot_train::{FitConfig, Network};
 
@@ -66,6 +67,11 @@ pub struct ModelConfig {
     /// [`RollingGarch`]: tradebot_garch::RollingGarch
     #[serde(default)]
     pub garch: Option<RollingGarchConfig>,
+    /// For a CNN (`role = "pattern"`): the chart image geometry (default
+    /// [`ChartConfig::default`]: 64 × 64, 21 candles with volume and moving
+    /// average); `window` must equal its `candles`.
+    #[serde(default)]
+    pub chart: Option<ChartConfig>,
 }
 
 impl ModelConfig {
@@ -126,6 +132,22 @@ impl TrainConfig {
             }
             if !(m.clip.is_finite() && m.clip > 0.0) {
                 return Err(bad("clip", "must be finite and > 0"));
+            }
+            let cnn = matches!(m.network, Network::Cnn { .. });
+            if cnn {
+                if m.role != AgentRole::Pattern {
+                    return Err(bad("network", "a CNN reads chart images: give it role = \"pattern\""));
+                }
+                let chart = m.chart.unwrap_or_default();
+                chart.validate().map_err(|e| bad("chart", &e.to_string()))?;
+                if m.window != chart.candles {
+                    return Err(bad(
+                        "window",
+                        &format!("{} bars, but the chart shows {} candles (they must agree)", m.window, chart.candles),
+                    ));
+                }
+            } else if m.chart.is_some() {
+                return Err(bad("chart", "only a CNN (kind = \"cnn\") reads chart images"));
             }
             match m.role {
                 AgentRole::Trend | AgentRole::Pattern => {

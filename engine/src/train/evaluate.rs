@@ -117,7 +117,7 @@ pub fn evaluate_models(
         let mut logits: Vec<Option<Option<LaggedLogit>>> = vec![None; schedule.len()];
         for (t, row) in prepared.features[s].iter().enumerate() {
             for (_, agent) in schedule.iter_mut() {
-                agent.push(row);
+                agent.push(&candles[t], row);
             }
             let decision = prepared.close_time(candles[t].open_time);
             let (Some(k), Some(y)) = (schedule.active_index(decision), labels[t]) else { continue };

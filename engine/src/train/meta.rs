@@ -233,7 +233,7 @@ fn agent_outputs(dir: &Path, prepared: &Prepared) -> Result<AgentOutputs, TrainR
         let mut out = Vec::with_capacity(candles.len());
         for (candle, row) in candles.iter().zip(&prepared.features[s]) {
             for (_, agent) in schedule.iter_mut() {
-                agent.push(row);
+                agent.push(candle, row);
             }
             let decision = prepared.close_time(candle.open_time);
             let forecast = match schedule.active_index(decision).and_then(|k| schedule.get_mut(k)) {

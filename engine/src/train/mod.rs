@@ -22,8 +22,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use thiserror::Error;
 use tradebot_agents::{
     AgentRole, CARD_FORMAT, CLASS_NAMES, DirectionSamples, FeatureSetRef, InputLayout, InputSpec, LabelSpec, ModelCard,
-    OutputKind, OutputSpec, SeriesData, TimeAxis, TrainingInfo, data_hash, sha256_hex,
+    Normaliser, OutputKind, OutputSpec, SampleRef, SeriesData, TimeAxis, TrainingInfo, data_hash, sha256_hex,
 };
+use tradebot_chart::{ChartDataset, ChartRenderer};
 use tradebot_core::{Candle, Interval, Timestamp};
 use tradebot_features::{FeatureMatrix, FeatureSetDef};
 use tradebot_train::{Split, fit};
@@ -201,26 +202,67 @@ pub fn train(config: &TrainConfig, data: &LoadedData, created: &str) -> Result<T
             results.push(volatility::train_volatility(config, m, &prepared, &folds, &out_dir, &indices, created)?);
             continue;
         }
-        let samples = DirectionSamples::collect(&series, &axis, &indices, m.window, &config.label)?;
-        let layout = match m.network {
-            tradebot_train::Network::Mlp { .. } => InputLayout::Flat,
-            tradebot_train::Network::Lstm { .. } => InputLayout::Sequence,
+        // A pattern CNN reads chart images of the candles, drawn once per
+        // market by the renderer serving uses; other networks read windows
+        // of feature rows.
+        let charts = match m.network {
+            tradebot_train::Network::Cnn { .. } => {
+                let chart = m.chart.unwrap_or_default();
+                let renderer = ChartRenderer::new(chart).map_err(|e| TrainRunError::Config {
+                    file: PathBuf::from("model.chart"),
+                    at: None,
+                    message: format!("model {}: {e}", m.name),
+                })?;
+                let images = prepared
+                    .candles
+                    .iter()
+                    .zip(&prepared.symbols)
+                    .map(|(c, symbol)| {
+                        renderer.render_all(c).map_err(|e| TrainRunError::Eval(format!("{symbol}: chart images: {e}")))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Some((chart, images))
+            }
+            _ => None,
+        };
+        let samples = match &charts {
+            Some((chart, _)) => {
+                let mut s = DirectionSamples::collect(&series, &axis, &[], 1, &config.label)?;
+                s.samples.retain(|r| r.bar as usize + 1 >= chart.candles);
+                s
+            }
+            None => DirectionSamples::collect(&series, &axis, &indices, m.window, &config.label)?,
+        };
+        let (layout, fit_shape, span) = match (&m.network, &charts) {
+            (tradebot_train::Network::Cnn { .. }, Some((chart, _))) => (
+                InputLayout::Image { height: chart.height, width: chart.width },
+                (chart.height, chart.width),
+                chart.lookback(),
+            ),
+            (tradebot_train::Network::Lstm { .. }, _) => (InputLayout::Sequence, (m.window, indices.len()), m.window),
+            _ => (InputLayout::Flat, (m.window, indices.len()), m.window),
         };
         let staging = staging_dir(&out_dir, &m.name)?;
         let mut cards = Vec::new();
         for fold in &folds {
             let train_s = samples.in_time(&fold.train);
             let val_s = samples.in_time(&fold.validation);
-            let norm = samples.fit_normaliser(&series, train_s, m.clip);
-            let x_train = samples.inputs(&series, train_s, &norm);
-            let x_val = samples.inputs(&series, val_s, &norm);
+            let (norm, x_train, x_val) = match &charts {
+                Some((_, images)) => (Normaliser::None, chart_inputs(images, train_s)?, chart_inputs(images, val_s)?),
+                None => {
+                    let norm = samples.fit_normaliser(&series, train_s, m.clip);
+                    let x_train = samples.inputs(&series, train_s, &norm);
+                    let x_val = samples.inputs(&series, val_s, &norm);
+                    (norm, x_train, x_val)
+                }
+            };
             let y_train = DirectionSamples::labels(train_s);
             let y_val = DirectionSamples::labels(val_s);
             let progress = progress_bar(&format!("{} fold {}/{}", m.name, fold.index + 1, folds.len()));
             let trained = fit(
                 &m.network,
-                m.window,
-                indices.len(),
+                fit_shape.0,
+                fit_shape.1,
                 &m.fit,
                 Split { inputs: &x_train, labels: &y_train },
                 Split { inputs: &x_val, labels: &y_val },
@@ -242,7 +284,7 @@ pub fn train(config: &TrainConfig, data: &LoadedData, created: &str) -> Result<T
             // The first window's first bar (bars are contiguous on the axis).
             let first_open = train_s
                 .first()
-                .and_then(|r| axis.time((r.time as usize + 1).saturating_sub(m.window)))
+                .and_then(|r| axis.time((r.time as usize + 1).saturating_sub(span)))
                 .unwrap_or(Timestamp::MIN);
             let model_file = format!("fold-{}.onnx", fold.index);
             let card = ModelCard {
@@ -254,7 +296,13 @@ pub fn train(config: &TrainConfig, data: &LoadedData, created: &str) -> Result<T
                 model_file: model_file.clone(),
                 model_sha256: sha256_hex(&onnx),
                 feature_set: FeatureSetRef::of(&prepared.set),
-                input: InputSpec { layout, window: m.window, columns: columns.clone(), normalisation: norm },
+                input: InputSpec {
+                    layout,
+                    window: charts.as_ref().map_or(m.window, |(c, _)| c.candles),
+                    columns: if charts.is_some() { Vec::new() } else { columns.clone() },
+                    normalisation: norm,
+                    chart: charts.as_ref().map(|(c, _)| *c),
+                },
                 output: OutputSpec {
                     kind: OutputKind::Direction,
                     classes: CLASS_NAMES.iter().map(|c| (*c).to_owned()).collect(),
@@ -310,6 +358,20 @@ pub fn train(config: &TrainConfig, data: &LoadedData, created: &str) -> Result<T
         None => None,
     };
     Ok(TrainRun { models: results, meta })
+}
+
+/// The images of `samples`, one after the other (samples start at the first
+/// full chart, so each has one).
+fn chart_inputs(images: &[ChartDataset], samples: &[SampleRef]) -> Result<Vec<f32>, TrainRunError> {
+    let mut out = Vec::with_capacity(samples.len() * images.first().map_or(0, |d| d.height() * d.width()));
+    for r in samples {
+        let image = images
+            .get(r.series as usize)
+            .and_then(|d| d.image_for_bar(r.bar as usize))
+            .ok_or_else(|| TrainRunError::Eval(format!("no chart image for bar {} of series {}", r.bar, r.series)))?;
+        out.extend_from_slice(image);
+    }
+    Ok(out)
 }
 
 fn progress_bar(prefix: &str) -> ProgressBar {

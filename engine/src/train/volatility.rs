@@ -109,6 +109,7 @@ pub(super) fn train_volatility(
                 window: m.window,
                 columns: columns.clone(),
                 normalisation: norm,
+                chart: None,
             },
             output: OutputSpec {
                 kind: OutputKind::Volatility,

@@ -1,20 +1,30 @@
 //! The agent contract and the ONNX direction agent.
 //!
-//! An agent reads the feature vector of each closed bar and, once its window
-//! is full, returns probabilities for down / neutral / up and a confidence.
-//! [`OnnxDirectionAgent`] serves any ONNX model that obeys its card: one f32
-//! input in the card's layout, one output of three probabilities. Nothing is
+//! An agent reads each closed bar (its candle and feature vector) and, once
+//! its window is full, returns probabilities for down / neutral / up and a
+//! confidence. [`OnnxDirectionAgent`] serves any ONNX model that obeys its
+//! card: one f32 input in the card's layout — a feature window, or for a
+//! pattern model a chart image of the last candles ([`ChartWindow`]) — and
+//! one output of three probabilities. Nothing is
 //! allocated per bar: the window, the input buffer and tract's state are made
 //! when the model is loaded.
 
 use std::path::{Path, PathBuf};
 
-use tradebot_core::Timestamp;
+use tradebot_core::{Candle, Timestamp};
 use tradebot_onnx::OnnxRunner;
 
 use crate::AgentError;
 use crate::card::{CardExpectation, InputLayout, ModelCard, sha256_hex};
+use crate::chart_input::ChartWindow;
 use crate::window::FeatureWindow;
+
+/// Where a model's input comes from.
+#[derive(Clone, Debug)]
+enum Source {
+    Features(FeatureWindow),
+    Chart(ChartWindow),
+}
 
 /// What a direction agent says about the next candle.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -38,7 +48,7 @@ pub struct OnnxDirectionAgent {
     card: ModelCard,
     card_path: PathBuf,
     runner: OnnxRunner,
-    window: FeatureWindow,
+    source: Source,
     input: Vec<f32>,
 }
 
@@ -48,13 +58,6 @@ impl OnnxDirectionAgent {
     pub fn load(card_path: &Path, expect: &CardExpectation<'_>) -> Result<Self, AgentError> {
         let card = ModelCard::load(card_path)?;
         let columns = card.check(card_path, expect)?;
-        if let InputLayout::Image { .. } = card.input.layout {
-            return Err(AgentError::CardInvalid {
-                path: card_path.into(),
-                field: "input.layout",
-                reason: "an image model is served by the pattern agent, not from feature windows".into(),
-            });
-        }
         let model_path = card.model_path(card_path);
         let bytes = std::fs::read(&model_path).map_err(|source| AgentError::Io { path: model_path.clone(), source })?;
         let found = sha256_hex(&bytes);
@@ -81,9 +84,23 @@ impl OnnxDirectionAgent {
         }
         // Every call sees a whole window: no hidden state may leak between bars.
         runner.set_carry_state(false);
-        let window = FeatureWindow::new(columns, card.input.window);
-        let input = vec![0.0; window.input_len()];
-        Ok(OnnxDirectionAgent { card, card_path: card_path.into(), runner, window, input })
+        let (source, len) = match (card.input.layout, card.input.chart) {
+            (InputLayout::Image { .. }, Some(chart)) => {
+                let window = ChartWindow::new(chart).map_err(|e| AgentError::CardInvalid {
+                    path: card_path.into(),
+                    field: "input.chart",
+                    reason: e.to_string(),
+                })?;
+                let len = window.pixels();
+                (Source::Chart(window), len)
+            }
+            _ => {
+                let window = FeatureWindow::new(columns, card.input.window);
+                let len = window.input_len();
+                (Source::Features(window), len)
+            }
+        };
+        Ok(OnnxDirectionAgent { card, card_path: card_path.into(), runner, source, input: vec![0.0; len] })
     }
 
     /// The same model with an empty window, for another instrument; the
@@ -93,13 +110,16 @@ impl OnnxDirectionAgent {
             .runner
             .fork()
             .map_err(|source| AgentError::Onnx { path: self.card.model_path(&self.card_path), source })?;
-        let mut window = self.window.clone();
-        window.reset();
+        let mut source = self.source.clone();
+        match &mut source {
+            Source::Features(w) => w.reset(),
+            Source::Chart(w) => w.reset(),
+        }
         Ok(OnnxDirectionAgent {
             card: self.card.clone(),
             card_path: self.card_path.clone(),
             runner,
-            window,
+            source,
             input: vec![0.0; self.input.len()],
         })
     }
@@ -117,21 +137,40 @@ impl OnnxDirectionAgent {
         self.card.training.trained_through
     }
 
-    /// Feeds a closed bar's full feature vector (the feature set's order).
-    pub fn push(&mut self, row: &[f64]) {
-        self.window.push(row, &self.card.input.normalisation);
+    /// Feeds a closed bar: its candle and its full feature vector (the
+    /// feature set's order); each model reads what its card says.
+    pub fn push(&mut self, candle: &Candle, row: &[f64]) {
+        match &mut self.source {
+            Source::Features(w) => w.push(row, &self.card.input.normalisation),
+            Source::Chart(w) => w.push(candle),
+        }
     }
 
     pub fn ready(&self) -> bool {
-        self.window.ready()
+        match &self.source {
+            Source::Features(w) => w.ready(),
+            Source::Chart(w) => w.ready(),
+        }
     }
 
     /// Runs the model on the current window; `None` while it is warming up.
+    ///
+    /// # Errors
+    ///
+    /// tract failing, an output that is not three probabilities, or a
+    /// candle the chart renderer refuses.
     pub fn forecast(&mut self) -> Result<Option<DirectionForecast>, AgentError> {
-        if !self.window.ready() {
+        if !self.ready() {
             return Ok(None);
         }
-        self.window.write(&mut self.input);
+        match &mut self.source {
+            Source::Features(w) => w.write(&mut self.input),
+            Source::Chart(w) => w.write(&mut self.input).map_err(|e| AgentError::CardInvalid {
+                path: self.card_path.clone(),
+                field: "input.chart",
+                reason: format!("the chart of the last candles cannot be drawn: {e}"),
+            })?,
+        }
         let out =
             self.runner.run(&self.input).map_err(|source| AgentError::Onnx { path: self.card_path.clone(), source })?;
         let probs = [out[0], out[1], out[2]];
@@ -148,12 +187,9 @@ impl OnnxDirectionAgent {
 
     /// Forgets the window (after a gap in the data).
     pub fn reset(&mut self) {
-        self.window.reset();
-    }
-
-    /// The window, for a caller that hands it to another model of the same
-    /// card when the schedule switches.
-    pub fn window(&self) -> &FeatureWindow {
-        &self.window
+        match &mut self.source {
+            Source::Features(w) => w.reset(),
+            Source::Chart(w) => w.reset(),
+        }
     }
 }

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use tradebot_chart::ChartConfig;
 use tradebot_core::Timestamp;
 use tradebot_features::FeatureSetDef;
 use tradebot_garch::RollingGarchConfig;
@@ -90,9 +91,14 @@ pub struct InputSpec {
     pub layout: InputLayout,
     /// Bars in the window.
     pub window: usize,
-    /// Feature-set columns the model reads, in input order.
+    /// Feature-set columns the model reads, in input order (none for an
+    /// image model).
     pub columns: Vec<String>,
     pub normalisation: Normaliser,
+    /// The chart geometry of an `image` layout (absent otherwise, so older
+    /// cards read unchanged): pixels in [0, 1], not normalised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chart: Option<ChartConfig>,
 }
 
 /// What the model's output means.
@@ -290,8 +296,36 @@ impl ModelCard {
         if self.input.window == 0 {
             return Err(invalid("input.window", "must be at least 1".into()));
         }
-        if self.input.columns.is_empty() {
-            return Err(invalid("input.columns", "lists no column".into()));
+        match (self.input.layout, &self.input.chart) {
+            (InputLayout::Image { height, width }, Some(chart)) => {
+                chart.validate().map_err(|e| invalid("input.chart", e.to_string()))?;
+                if (chart.height, chart.width) != (height, width) {
+                    return Err(invalid(
+                        "input.chart",
+                        format!("a {}x{} chart for a {height}x{width} image input", chart.height, chart.width),
+                    ));
+                }
+                if self.input.window != chart.candles {
+                    return Err(invalid(
+                        "input.window",
+                        format!("{} bars, but the chart shows {} candles", self.input.window, chart.candles),
+                    ));
+                }
+                if !self.input.columns.is_empty() {
+                    return Err(invalid("input.columns", "an image model reads no feature columns".into()));
+                }
+                if self.input.normalisation != Normaliser::None {
+                    return Err(invalid("input.normalisation", "an image model's pixels are not normalised".into()));
+                }
+            }
+            (InputLayout::Image { .. }, None) => {
+                return Err(invalid("input.chart", "an image model needs its chart geometry".into()));
+            }
+            (_, Some(_)) => return Err(invalid("input.chart", "only an image model has a chart".into())),
+            (_, None) if self.input.columns.is_empty() => {
+                return Err(invalid("input.columns", "lists no column".into()));
+            }
+            (_, None) => {}
         }
         let set_columns = expect.feature_set.columns();
         let mut indices = Vec::with_capacity(self.input.columns.len());

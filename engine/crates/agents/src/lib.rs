@@ -18,6 +18,7 @@
 
 mod agent;
 mod card;
+mod chart_input;
 mod dataset;
 mod error;
 mod folds;
@@ -31,6 +32,7 @@ pub use card::{
     AgentRole, CARD_FORMAT, CardExpectation, FeatureSetRef, InputLayout, InputSpec, ModelCard, OutputKind, OutputSpec,
     TrainingInfo, VolatilitySpec, VolatilityTarget, sha256_hex,
 };
+pub use chart_input::ChartWindow;
 pub use dataset::{DirectionSamples, SampleRef, SeriesData, TimeAxis, data_hash};
 pub use error::AgentError;
 pub use folds::{Fold, FoldScheme, WalkForwardConfig};

@@ -158,21 +158,14 @@ pub fn fit(
     let varmap = VarMap::new();
     let model = Model::build(network, window, features, &varmap, &device)?;
     seed_parameters(&varmap, config.seed, &device)?;
-    let params = ParamsAdamW { lr: config.learning_rate, weight_decay: config.weight_decay, ..ParamsAdamW::default() };
-    let mut opt = AdamW::new(varmap.all_vars(), params)?;
-
-    let mut rng = fastrand::Rng::with_seed(config.seed ^ 0x5eed_0fba_7c4e);
-    let mut order: Vec<usize> = (0..train.len()).collect();
-    let mut best: Option<(f64, usize, HashMap<String, Tensor>)> = None;
-    let mut history = Vec::new();
-    let batches = train.len().div_ceil(config.batch_size);
-    progress.set_length((config.max_epochs * batches) as u64);
     let mut batch_inputs = Vec::with_capacity(config.batch_size * input_len);
     let mut batch_labels = Vec::with_capacity(config.batch_size);
-    for epoch in 0..config.max_epochs {
-        rng.shuffle(&mut order);
-        let mut loss_sum = 0.0;
-        for chunk in order.chunks(config.batch_size) {
+    let (best_epoch, history) = run_epochs(
+        &varmap,
+        config,
+        train.len(),
+        progress,
+        |chunk| {
             batch_inputs.clear();
             batch_labels.clear();
             for &i in chunk {
@@ -181,13 +174,45 @@ pub fn fit(
             }
             let x = Tensor::from_slice(&batch_inputs, (chunk.len(), input_len), &device)?;
             let y = Tensor::from_slice(&batch_labels, chunk.len(), &device)?;
-            let loss = candle_nn::loss::cross_entropy(&model.logits(&x)?, &y)?;
+            Ok(candle_nn::loss::cross_entropy(&model.logits(&x)?, &y)?)
+        },
+        || mean_loss(&model, validation, input_len, config.batch_size, &device),
+    )?;
+    Ok(Trained { network: network.clone(), window, features, varmap, model, device, best_epoch, history })
+}
+
+/// The epoch loop every trainer shares: AdamW over the varmap's
+/// parameters, a seeded batch order per epoch, one step per batch on
+/// `batch_loss(batch indices)` (a mean over the batch), and early stopping
+/// on `validation_loss` with the best epoch's weights restored. Returns the
+/// best epoch (1-based) and every epoch's log.
+pub(crate) fn run_epochs(
+    varmap: &VarMap,
+    config: &FitConfig,
+    n_train: usize,
+    progress: &ProgressBar,
+    mut batch_loss: impl FnMut(&[usize]) -> Result<Tensor, TrainError>,
+    mut validation_loss: impl FnMut() -> Result<f64, TrainError>,
+) -> Result<(usize, Vec<EpochLog>), TrainError> {
+    let params = ParamsAdamW { lr: config.learning_rate, weight_decay: config.weight_decay, ..ParamsAdamW::default() };
+    let mut opt = AdamW::new(varmap.all_vars(), params)?;
+    let mut rng = fastrand::Rng::with_seed(config.seed ^ 0x5eed_0fba_7c4e);
+    let mut order: Vec<usize> = (0..n_train).collect();
+    let mut best: Option<(f64, usize, HashMap<String, Tensor>)> = None;
+    let mut history = Vec::new();
+    let batches = n_train.div_ceil(config.batch_size);
+    progress.set_length((config.max_epochs * batches) as u64);
+    for epoch in 0..config.max_epochs {
+        rng.shuffle(&mut order);
+        let mut loss_sum = 0.0;
+        for chunk in order.chunks(config.batch_size) {
+            let loss = batch_loss(chunk)?;
             opt.backward_step(&loss)?;
             loss_sum += f64::from(loss.to_scalar::<f32>()?) * chunk.len() as f64;
             progress.inc(1);
         }
-        let train_loss = loss_sum / train.len() as f64;
-        let validation_loss = mean_loss(&model, validation, input_len, config.batch_size, &device)?;
+        let train_loss = loss_sum / n_train as f64;
+        let validation_loss = validation_loss()?;
         progress.set_message(format!("epoch {} val loss {validation_loss:.4}", epoch + 1));
         history.push(EpochLog { epoch: epoch + 1, train_loss, validation_loss });
         if !validation_loss.is_finite() {
@@ -195,15 +220,15 @@ pub fn fit(
         }
         let improved = best.as_ref().is_none_or(|(b, _, _)| validation_loss < *b);
         if improved {
-            best = Some((validation_loss, epoch + 1, snapshot(&varmap)?));
+            best = Some((validation_loss, epoch + 1, snapshot(varmap)?));
         } else if best.as_ref().is_some_and(|(_, e, _)| epoch + 1 - e >= config.patience) {
             break;
         }
     }
     let (_, best_epoch, weights) = best.ok_or(TrainError::Empty("an epoch"))?;
-    restore(&varmap, &weights)?;
+    restore(varmap, &weights)?;
     progress.set_position((config.max_epochs * batches) as u64);
-    Ok(Trained { network: network.clone(), window, features, varmap, model, device, best_epoch, history })
+    Ok((best_epoch, history))
 }
 
 fn mean_loss(
@@ -224,12 +249,12 @@ fn mean_loss(
     Ok(sum / split.len() as f64)
 }
 
-pub(crate) fn snapshot(varmap: &VarMap) -> Result<HashMap<String, Tensor>, TrainError> {
+fn snapshot(varmap: &VarMap) -> Result<HashMap<String, Tensor>, TrainError> {
     let data = varmap.data().lock().map_err(|_| TrainError::Poisoned)?;
     data.iter().map(|(k, v)| Ok((k.clone(), v.as_tensor().copy()?))).collect()
 }
 
-pub(crate) fn restore(varmap: &VarMap, weights: &HashMap<String, Tensor>) -> Result<(), TrainError> {
+fn restore(varmap: &VarMap, weights: &HashMap<String, Tensor>) -> Result<(), TrainError> {
     let data = varmap.data().lock().map_err(|_| TrainError::Poisoned)?;
     for (k, v) in data.iter() {
         if let Some(w) = weights.get(k) {
@@ -266,7 +291,7 @@ impl Trained {
     pub fn dense_layers(&self) -> Result<Option<Vec<tradebot_onnx::Dense>>, TrainError> {
         match &self.network {
             Network::Mlp { hidden } => Ok(Some(crate::network::dense_layers(hidden, &self.varmap)?)),
-            Network::Lstm { .. } => Ok(None),
+            Network::Lstm { .. } | Network::Cnn { .. } => Ok(None),
         }
     }
 

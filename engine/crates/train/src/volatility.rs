@@ -23,16 +23,14 @@
 //! so the first epoch begins from a calibrated GARCH rather than from an
 //! arbitrary scale.
 
-use std::collections::HashMap;
-
 use candle_core::{DType, Device, Tensor};
-use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarBuilder, VarMap};
+use candle_nn::{VarBuilder, VarMap};
 use indicatif::ProgressBar;
-use tradebot_onnx::{Activation, Dense, Mlp};
+use tradebot_onnx::Mlp;
 
 use crate::TrainError;
-use crate::fit::{EpochLog, FitConfig, restore, snapshot};
-use crate::network::{Model, mlp_layers, seed_parameters, tensor_values};
+use crate::fit::{EpochLog, FitConfig, run_epochs};
+use crate::network::{Model, dense_layers, mlp_layers, seed_parameters};
 
 /// Inputs (`n × input_len`, row-major) and `q = realised / garch` (`n`).
 #[derive(Clone, Copy, Debug)]
@@ -122,21 +120,14 @@ pub fn fit_volatility(
     if mean_q > 0.0 {
         set_output_bias(&varmap, hidden.len(), mean_q.ln() as f32, &device)?;
     }
-    let params = ParamsAdamW { lr: config.learning_rate, weight_decay: config.weight_decay, ..ParamsAdamW::default() };
-    let mut opt = AdamW::new(varmap.all_vars(), params)?;
-
-    let mut rng = fastrand::Rng::with_seed(config.seed ^ 0x5eed_0fba_7c4e);
-    let mut order: Vec<usize> = (0..train.len()).collect();
-    let mut best: Option<(f64, usize, HashMap<String, Tensor>)> = None;
-    let mut history = Vec::new();
-    let batches = train.len().div_ceil(config.batch_size);
-    progress.set_length((config.max_epochs * batches) as u64);
     let mut batch_inputs = Vec::with_capacity(config.batch_size * input_len);
     let mut batch_ratios = Vec::with_capacity(config.batch_size);
-    for epoch in 0..config.max_epochs {
-        rng.shuffle(&mut order);
-        let mut loss_sum = 0.0;
-        for chunk in order.chunks(config.batch_size) {
+    let (best_epoch, history) = run_epochs(
+        &varmap,
+        config,
+        train.len(),
+        progress,
+        |chunk| {
             batch_inputs.clear();
             batch_ratios.clear();
             for &i in chunk {
@@ -145,27 +136,10 @@ pub fn fit_volatility(
             }
             let x = Tensor::from_slice(&batch_inputs, (chunk.len(), input_len), &device)?;
             let q = Tensor::from_slice(&batch_ratios, (chunk.len(), 1), &device)?;
-            let loss = qlike_loss(&model.logits(&x)?, &q)?;
-            opt.backward_step(&loss)?;
-            loss_sum += f64::from(loss.to_scalar::<f32>()?) * chunk.len() as f64;
-            progress.inc(1);
-        }
-        let train_loss = loss_sum / train.len() as f64;
-        let validation_loss = mean_loss(&model, validation, input_len, config.batch_size, &device)?;
-        progress.set_message(format!("epoch {} val loss {validation_loss:.4}", epoch + 1));
-        history.push(EpochLog { epoch: epoch + 1, train_loss, validation_loss });
-        if !validation_loss.is_finite() {
-            return Err(TrainError::Diverged { epoch: epoch + 1 });
-        }
-        if best.as_ref().is_none_or(|(b, _, _)| validation_loss < *b) {
-            best = Some((validation_loss, epoch + 1, snapshot(&varmap)?));
-        } else if best.as_ref().is_some_and(|(_, e, _)| epoch + 1 - e >= config.patience) {
-            break;
-        }
-    }
-    let (_, best_epoch, weights) = best.ok_or(TrainError::Empty("an epoch"))?;
-    restore(&varmap, &weights)?;
-    progress.set_position((config.max_epochs * batches) as u64);
+            qlike_loss(&model.logits(&x)?, &q)
+        },
+        || mean_loss(&model, validation, input_len, config.batch_size, &device),
+    )?;
     Ok(TrainedVolatility { hidden: hidden.to_vec(), input_len, varmap, model, device, best_epoch, history })
 }
 
@@ -229,16 +203,7 @@ impl TrainedVolatility {
     ///
     /// A missing parameter or an export error.
     pub fn to_onnx(&self) -> Result<Vec<u8>, TrainError> {
-        let count = self.hidden.len() + 1;
-        let layers = (0..count)
-            .map(|i| {
-                Ok(Dense {
-                    weights: tensor_values(&self.varmap, &format!("l{i}.weight"))?,
-                    bias: tensor_values(&self.varmap, &format!("l{i}.bias"))?,
-                    activation: if i + 1 < count { Activation::Relu } else { Activation::None },
-                })
-            })
-            .collect::<Result<Vec<_>, TrainError>>()?;
+        let layers = dense_layers(&self.hidden, &self.varmap)?;
         Ok(tradebot_onnx::export_mlp(&Mlp { layers, softmax_output: false }, self.input_len)?)
     }
 }

@@ -92,6 +92,7 @@ fn tract_reproduces_the_trainer_within_1e_4() {
         let shape: Vec<usize> = match net {
             Network::Mlp { .. } => vec![1, WINDOW * FEATURES],
             Network::Lstm { .. } => vec![WINDOW, 1, FEATURES],
+            Network::Cnn { .. } => unreachable!("images are tested below"),
         };
         let mut runner = OnnxRunner::from_bytes(&trained.to_onnx().unwrap(), &shape).unwrap();
         let mut worst = 0.0f32;
@@ -170,4 +171,79 @@ fn bad_settings_and_shapes_are_refused_with_the_field() {
     let err = fit(&Network::Lstm { hidden: 4 }, WINDOW, FEATURES, &quick(), short, split, &ProgressBar::hidden())
         .unwrap_err();
     assert!(err.to_string().contains("5 values for 10 train samples"), "{err}");
+}
+
+const SIDE: usize = 12;
+
+/// 12 x 12 images of faint noise: class 0 holds a horizontal stroke of five
+/// bright pixels, class 2 a vertical one, class 1 none — a rule only the
+/// shape of the pixels tells, so a working convolution must learn it.
+fn strokes(n: usize, seed: u64) -> (Vec<f32>, Vec<u8>) {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut x = Vec::with_capacity(n * SIDE * SIDE);
+    let mut y = Vec::with_capacity(n);
+    for _ in 0..n {
+        let mut image: Vec<f32> = (0..SIDE * SIDE).map(|_| rng.f32() * 0.3).collect();
+        let class = rng.u8(0..3);
+        let (r, c) = (rng.usize(0..SIDE - 5), rng.usize(0..SIDE - 5));
+        for i in 0..5 {
+            match class {
+                0 => image[r * SIDE + c + i] = 1.0,
+                2 => image[(r + i) * SIDE + c] = 1.0,
+                _ => {}
+            }
+        }
+        x.extend_from_slice(&image);
+        y.push(class);
+    }
+    (x, y)
+}
+
+#[test]
+fn a_cnn_learns_to_tell_strokes_apart_and_tract_reproduces_it_within_1e_4() {
+    let (x, y) = strokes(1500, 11);
+    let (vx, vy) = strokes(300, 12);
+    let (tx, ty) = strokes(300, 13);
+    let net = Network::Cnn { channels: 6, kernel: 3, pool: 2 };
+    let config = FitConfig { max_epochs: 30, learning_rate: 1e-2, patience: 5, ..quick() };
+    let trained = fit(
+        &net,
+        SIDE,
+        SIDE,
+        &config,
+        Split { inputs: &x, labels: &y },
+        Split { inputs: &vx, labels: &vy },
+        &ProgressBar::hidden(),
+    )
+    .unwrap();
+    let ours = trained.predict(&tx).unwrap();
+    let acc = accuracy(&ours, &ty);
+    assert!(acc > 0.75, "{}: out-of-sample accuracy {acc} on a rule chance gets 0.33 at", net.describe());
+    let mut runner = OnnxRunner::from_bytes(&trained.to_onnx().unwrap(), &[1, 1, SIDE, SIDE]).unwrap();
+    let mut worst = 0.0f32;
+    for (image, p) in tx.chunks(SIDE * SIDE).zip(&ours) {
+        let out = runner.run(image).unwrap();
+        for k in 0..3 {
+            worst = worst.max((out[k] - p[k]).abs());
+        }
+    }
+    assert!(worst < 1e-4, "tract differs from candle by {worst}");
+}
+
+#[test]
+fn a_cnn_needs_an_image_larger_than_its_kernel_and_pooling() {
+    let (x, y) = strokes(50, 1);
+    let err = fit(
+        &Network::Cnn { channels: 2, kernel: 3, pool: 2 },
+        3,
+        SIDE * SIDE / 3,
+        &quick(),
+        Split { inputs: &x, labels: &y },
+        Split { inputs: &x, labels: &y },
+        &ProgressBar::hidden(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("network.kernel"), "{err}");
+    let err = Network::Cnn { channels: 0, kernel: 3, pool: 2 }.validate().unwrap_err();
+    assert!(err.to_string().contains("network.channels"), "{err}");
 }
