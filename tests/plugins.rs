@@ -184,7 +184,7 @@ fn a_sizing_plugin_asking_for_a_thousand_times_equity_is_cut_to_the_risk_limits(
 #[test]
 fn invalid_sizing_answers_enter_nothing_and_are_reported() {
     let dir = tempfile::tempdir().unwrap();
-    for mode in ["nan", "wrong-sign", "bad-stop", "huge", "trap"] {
+    for mode in ["nan", "wrong-sign", "bad-stop", "bad-reason", "trap"] {
         // Behaves for the self-test's 8 calls (on its own instance), then not.
         let body = format!(
             "[strategy]\nkind = \"sma_cross\"\n[sizing]\nkind = \"plugin\"\npath = '{}'\nconfig = '{{\"mode\": \"{mode}\", \"after\": 8}}'\n",
@@ -234,12 +234,32 @@ fn plugin_check_names_the_world_and_self_tests() {
     let o = tradebot(&["plugin", "check", &plugin("sma-cross")]);
     assert_eq!(status(&o), 0, "{}", stderr(&o));
     let text = stdout(&o);
-    assert!(text.contains("world      strategy (tradebot:plugin@0.1.0)"), "{text}");
+    assert!(text.contains("world      strategy (tradebot:plugin@0.2.0)"), "{text}");
     assert!(text.contains("features   sma_10, sma_20"), "{text}");
     assert!(text.contains("self-test  passed"), "{text}");
     let o = tradebot(&["plugin", "check", &plugin("hostile-meta"), "--config", "{\"mode\": \"sum\"}"]);
     assert_eq!(status(&o), 2);
-    assert!(stderr(&o).contains("self-test failed: combine with 6 predictions: invalid_output"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("self-test failed: combine with all of 6 agents speaking, symbol 0: invalid_output"),
+        "{}",
+        stderr(&o)
+    );
+    // A sizing policy lists its reasons; one that lists too many is refused at load.
+    let o = tradebot(&["plugin", "check", &plugin("sizing-kelly"), "--symbols", "BTCUSDT,ETHUSDT"]);
+    assert_eq!(status(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("reasons    no equity or no price | kelly: fallback before min_trades | kelly"));
+    let o = tradebot(&["plugin", "check", &plugin("hostile-sizing"), "--config", "{\"mode\": \"huge\"}"]);
+    assert_eq!(status(&o), 2);
+    assert!(stderr(&o).contains("reasons(): 100000 reasons; need 1 to 64"), "{}", stderr(&o));
+    // A learned combiner is checked with the agents it was trained on.
+    let weights = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/meta-learned/weights.json");
+    let config = std::fs::read_to_string(weights).unwrap();
+    let o = tradebot(&["plugin", "check", &plugin("meta-learned"), "--config", &config]);
+    assert_eq!(status(&o), 2);
+    assert!(stderr(&o).contains("the run has no such agent"), "{}", stderr(&o));
+    let agents = "trend-lstm,trend-mlp,pattern-cnn";
+    let o = tradebot(&["plugin", "check", &plugin("meta-learned"), "--config", &config, "--agents", agents]);
+    assert_eq!(status(&o), 0, "{}", stderr(&o));
 }
 
 /// Collects what the recorder writes, for assertions.

@@ -32,7 +32,10 @@ use tradebot_core::{Candle, Symbol, Timestamp};
 use tradebot_features::{FeatureMatrix, FeatureSetDef, Garch11, Garch11Params};
 use tradebot_hmm::{Filter, GaussianHmm};
 use tradebot_onnx::{Cnn, Lstm, OnnxRunner, export_cnn, export_lstm_classifier};
-use tradebot_plugin::{PluginHost, PluginLimits, WasmMetaAgent, bundled_plugin, sample_context, sample_predictions};
+use tradebot_plugin::{
+    PluginHost, PluginLimits, WasmMetaAgent, bundled_plugin, sample_agents, sample_context, sample_predictions,
+    sample_symbols,
+};
 use tradebot_sentiment::{SentimentAgent, SentimentConfig, VaderScorer};
 
 const TIMED: usize = 5_000;
@@ -191,7 +194,7 @@ fn main() {
     // The whole ensemble for one candle, meta-agent plugin call included.
     let host = PluginHost::new(PluginLimits::default()).unwrap();
     let meta = host.load(&bundled_plugin("meta-confidence-weighted")).unwrap();
-    let mut meta_agent = WasmMetaAgent::new(&host, &meta, "").unwrap();
+    let mut meta_agent = WasmMetaAgent::new(&host, &meta, "", &sample_agents(), &sample_symbols()).unwrap();
     let predictions = sample_predictions();
     let context = sample_context();
     let mut lstm_agent = shipped("trend-lstm", &set);
@@ -208,7 +211,7 @@ fn main() {
         vol(&mut garch);
         regime(&mut filter);
         senti(&mut sentiment);
-        black_box(meta_agent.combine(&predictions, &context));
+        black_box(meta_agent.combine(predictions.iter().copied(), &context));
     };
     report("agents/ensemble", &mut ensemble);
     c.bench_function("agents/ensemble", |b| b.iter(&mut ensemble));

@@ -25,8 +25,8 @@ use criterion::Criterion;
 use tradebot_core::{Side, SymbolId};
 use tradebot_plugin::wit::Candle;
 use tradebot_plugin::{
-    PluginHost, PluginLimits, WasmMetaAgent, WasmSizing, WasmStrategy, bundled_plugin, sample_context,
-    sample_predictions,
+    PluginHost, PluginLimits, WasmMetaAgent, WasmSizing, WasmStrategy, bundled_plugin, sample_agents, sample_context,
+    sample_predictions, sample_symbols,
 };
 use tradebot_risk::{SizingContext, SizingInput, SizingPolicy, TradeStats};
 
@@ -49,7 +49,8 @@ fn main() {
 
     // Sizing.
     let sizing = host.load(&bundled_plugin("sizing-fixed-fractional")).unwrap();
-    let mut policy = WasmSizing::new(&host, &sizing, "", &[]).unwrap();
+    let symbols = [tradebot_core::Symbol::new("BTCUSDT").unwrap()];
+    let mut policy = WasmSizing::new(&host, &sizing, "", &symbols).unwrap();
     let stats = TradeStats::new();
     let mut price = 100.0;
     let mut size = move |policy: &mut WasmSizing| {
@@ -80,11 +81,11 @@ fn main() {
 
     // Meta-agent with six agents.
     let meta = host.load(&bundled_plugin("meta-confidence-weighted")).unwrap();
-    let mut agent = WasmMetaAgent::new(&host, &meta, "").unwrap();
+    let mut agent = WasmMetaAgent::new(&host, &meta, "", &sample_agents(), &sample_symbols()).unwrap();
     let predictions = sample_predictions();
     let context = sample_context();
     let combine = |agent: &mut WasmMetaAgent| {
-        let out = agent.combine(&predictions, &context);
+        let out = agent.combine(predictions.iter().copied(), &context);
         assert!(out.fault.is_none());
         black_box(out);
     };

@@ -7,10 +7,12 @@ use std::time::Instant;
 
 use anyhow::anyhow;
 use hdrhistogram::Histogram;
+use tradebot::core::Symbol;
 use tradebot::plugin::wit::{Candle, Direction, SizingRequest, TradeStats};
 use tradebot::plugin::{
     LoadedComponent, PluginError, PluginHost, PluginLimits, WasmMetaAgent, WasmSizing, WasmStrategy, World,
-    sample_context, sample_predictions, self_test_meta, self_test_sizing, self_test_strategy,
+    sample_agents, sample_context, sample_predictions_for, sample_symbols, self_test_meta, self_test_sizing,
+    self_test_strategy,
 };
 
 use super::Failure;
@@ -39,6 +41,31 @@ pub struct PluginArgs {
     /// The string passed to the plugin's `init` (the bundled plugins read JSON).
     #[arg(long, default_value = "")]
     config: String,
+    /// Meta-agent: the agent names given to `init`, comma-separated (default:
+    /// six synthetic agents); e.g. the agents a learned combiner was trained on.
+    #[arg(long, value_delimiter = ',')]
+    agents: Vec<String>,
+    /// Meta-agent and sizing: the instruments given to `init`, comma-separated
+    /// (default: BTCUSDT).
+    #[arg(long, value_delimiter = ',')]
+    symbols: Vec<String>,
+}
+
+impl PluginArgs {
+    fn agents(&self) -> Vec<String> {
+        if self.agents.is_empty() { sample_agents() } else { self.agents.clone() }
+    }
+
+    fn symbol_names(&self) -> Vec<String> {
+        if self.symbols.is_empty() { sample_symbols() } else { self.symbols.clone() }
+    }
+
+    fn symbols(&self) -> Result<Vec<Symbol>, Failure> {
+        self.symbol_names()
+            .iter()
+            .map(|s| Symbol::new(s).map_err(|e| Failure::input(anyhow!("--symbols {s:?}: {e}"))))
+            .collect()
+    }
 }
 
 impl From<PluginError> for Failure {
@@ -72,14 +99,19 @@ fn check(host: &PluginHost, a: &PluginArgs) -> Result<ExitCode, Failure> {
             (s.stamp(), self_test_strategy(host, &loaded, &a.config)?)
         }
         World::SizingPolicy => {
-            let s = WasmSizing::new(host, &loaded, &a.config, &[])?;
+            let s = WasmSizing::new(host, &loaded, &a.config, &a.symbols()?)?;
+            println!(
+                "  reasons    {}",
+                (0..s.reason_count()).filter_map(|k| s.reason(k as u32)).collect::<Vec<_>>().join(" | ")
+            );
             (tradebot::risk::SizingPolicy::stamp(&s).ok_or_else(|| Failure::input(anyhow!("no stamp")))?, {
                 self_test_sizing(host, &loaded, &a.config)?
             })
         }
         World::MetaAgent => {
-            let m = WasmMetaAgent::new(host, &loaded, &a.config)?;
-            (m.stamp(), self_test_meta(host, &loaded, &a.config)?)
+            let m = WasmMetaAgent::new(host, &loaded, &a.config, &a.agents(), &a.symbol_names())?;
+            println!("  agents     {}", a.agents().join(", "));
+            (m.stamp(), self_test_meta(host, &loaded, &a.config, &a.agents(), &a.symbol_names())?)
         }
     };
     println!("  plugin     {stamp}");
@@ -134,9 +166,9 @@ fn bench(host: &PluginHost, a: &PluginArgs, calls: u32) -> Result<ExitCode, Fail
             println!("on-bar      {}", percentiles(&call));
         }
         World::SizingPolicy => {
-            let mut s = WasmSizing::new(host, &loaded, &a.config, &[])?;
+            let mut s = WasmSizing::new(host, &loaded, &a.config, &a.symbols()?)?;
             let mut r = SizingRequest {
-                symbol: "BTCUSDT".into(),
+                symbol: 0,
                 direction: Direction::Long,
                 confidence: 0.7,
                 equity: 10_000.0,
@@ -161,28 +193,29 @@ fn bench(host: &PluginHost, a: &PluginArgs, calls: u32) -> Result<ExitCode, Fail
             println!("size        {}", percentiles(&call));
         }
         World::MetaAgent => {
-            let mut m = WasmMetaAgent::new(host, &loaded, &a.config)?;
-            let predictions = sample_predictions();
+            let agents = a.agents();
+            let mut m = WasmMetaAgent::new(host, &loaded, &a.config, &agents, &a.symbol_names())?;
+            let predictions = sample_predictions_for(agents.len());
             let context = sample_context();
             for i in 0..calls + 1000 {
                 let t = Instant::now();
-                let _ = m.combine(&predictions, &context);
+                let _ = m.combine(predictions.iter().copied(), &context);
                 if i >= 1000 {
                     record(&mut call, t);
                 }
             }
-            println!("combine(6)  {}", percentiles(&call));
+            println!("combine({}) {}", agents.len(), percentiles(&call));
         }
     }
     let mut inst = histogram()?;
     let mut reload = histogram()?;
     for _ in 0..20 {
         let t = Instant::now();
-        instantiate(host, &loaded, &a.config)?;
+        instantiate(host, &loaded, a)?;
         record(&mut inst, t);
         let t = Instant::now();
         let fresh = host.load_bytes(&bytes, &a.file)?;
-        instantiate(host, &fresh, &a.config)?;
+        instantiate(host, &fresh, a)?;
         record(&mut reload, t);
     }
     println!("instantiate {}", percentiles(&inst));
@@ -190,11 +223,11 @@ fn bench(host: &PluginHost, a: &PluginArgs, calls: u32) -> Result<ExitCode, Fail
     Ok(ExitCode::SUCCESS)
 }
 
-fn instantiate(host: &PluginHost, loaded: &LoadedComponent, config: &str) -> Result<(), Failure> {
+fn instantiate(host: &PluginHost, loaded: &LoadedComponent, a: &PluginArgs) -> Result<(), Failure> {
     match loaded.world {
-        World::Strategy => drop(WasmStrategy::new(host, loaded, config)?),
-        World::SizingPolicy => drop(WasmSizing::new(host, loaded, config, &[])?),
-        World::MetaAgent => drop(WasmMetaAgent::new(host, loaded, config)?),
+        World::Strategy => drop(WasmStrategy::new(host, loaded, &a.config)?),
+        World::SizingPolicy => drop(WasmSizing::new(host, loaded, &a.config, &a.symbols()?)?),
+        World::MetaAgent => drop(WasmMetaAgent::new(host, loaded, &a.config, &a.agents(), &a.symbol_names())?),
     }
     Ok(())
 }

@@ -10,8 +10,7 @@ use std::cell::Cell;
 use serde::Deserialize;
 use tradebot_plugin_sdk::formulas::{argmax, normalise};
 use tradebot_plugin_sdk::meta::{
-    About, AgentPrediction, Guest, MarketContext, MetaDecision, Note, Probabilities, abstain, disagreement,
-    should_trade,
+    About, Guest, MarketContext, MetaDecision, Probabilities, abstain, disagreement, predictions, should_trade,
 };
 
 #[derive(Deserialize, Clone, Copy)]
@@ -34,7 +33,7 @@ thread_local! {
 struct Average;
 
 impl Guest for Average {
-    fn init(config: String) -> Result<(), String> {
+    fn init(config: String, _agents: Vec<String>, _symbols: Vec<String>) -> Result<(), String> {
         use tradebot_plugin_sdk::config::check_range;
         let c: Config = tradebot_plugin_sdk::config::parse(&config)?;
         check_range("min_confidence", c.min_confidence, 0.0, 1.0)?;
@@ -47,19 +46,20 @@ impl Guest for Average {
         tradebot_plugin_sdk::about!(meta)
     }
 
-    fn combine(predictions: Vec<AgentPrediction>, _context: MarketContext) -> MetaDecision {
-        if predictions.is_empty() {
-            return abstain("no predictions");
-        }
+    fn combine(packed: Vec<f64>, _context: MarketContext) -> MetaDecision {
         let mut sum = [0.0; 3];
-        for p in &predictions {
-            for (s, v) in sum.iter_mut().zip(p.probabilities.as_array()) {
+        let mut n = 0usize;
+        for p in predictions(&packed) {
+            for (s, v) in sum.iter_mut().zip(p.probabilities) {
                 *s += v;
             }
+            n += 1;
         }
-        let n = predictions.len() as f64;
-        let probs = normalise(sum.map(|s| s / n));
-        let d = disagreement(&predictions);
+        if n == 0 {
+            return abstain("no predictions");
+        }
+        let probs = normalise(sum.map(|s| s / n as f64));
+        let d = disagreement(predictions(&packed));
         let confidence = (1.0 - d) * probs[argmax(&probs)];
         let c = CONFIG.get();
         MetaDecision {
@@ -67,7 +67,7 @@ impl Guest for Average {
             confidence,
             disagreement: d,
             should_trade: should_trade(confidence, d, c.min_confidence, c.max_disagreement),
-            notes: vec![Note { key: "method".into(), value: "simple_average".into() }],
+            notes: Vec::new(),
         }
     }
 }

@@ -13,8 +13,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use tradebot_plugin_sdk::formulas::{argmax, normalise};
 use tradebot_plugin_sdk::meta::{
-    About, AgentPrediction, Guest, MarketContext, MetaDecision, Note, Probabilities, abstain, disagreement,
-    should_trade,
+    About, Guest, MarketContext, MetaDecision, Probabilities, abstain, disagreement, predictions, should_trade,
 };
 
 #[derive(Deserialize)]
@@ -31,14 +30,23 @@ impl Default for Config {
     }
 }
 
+/// The checked config, with each agent's weight looked up once at `init`.
+struct Combiner {
+    /// By agent position in `init`'s list; names the config does not weigh get 1.
+    weights: Vec<f64>,
+    min_confidence: f64,
+    max_disagreement: f64,
+}
+
 thread_local! {
-    static CONFIG: RefCell<Config> = RefCell::new(Config::default());
+    static COMBINER: RefCell<Combiner> =
+        const { RefCell::new(Combiner { weights: Vec::new(), min_confidence: 0.55, max_disagreement: 0.4 }) };
 }
 
 struct ConfidenceWeighted;
 
 impl Guest for ConfidenceWeighted {
-    fn init(config: String) -> Result<(), String> {
+    fn init(config: String, agents: Vec<String>, _symbols: Vec<String>) -> Result<(), String> {
         use tradebot_plugin_sdk::config::check_range;
         let c: Config = tradebot_plugin_sdk::config::parse(&config)?;
         check_range("min_confidence", c.min_confidence, 0.0, 1.0)?;
@@ -46,7 +54,8 @@ impl Guest for ConfidenceWeighted {
         for (name, w) in &c.weights {
             check_range(&format!("weights.{name}"), *w, 0.0, 1e6)?;
         }
-        CONFIG.set(c);
+        let weights = agents.iter().map(|a| c.weights.get(a).copied().unwrap_or(1.0)).collect();
+        COMBINER.set(Combiner { weights, min_confidence: c.min_confidence, max_disagreement: c.max_disagreement });
         Ok(())
     }
 
@@ -54,13 +63,13 @@ impl Guest for ConfidenceWeighted {
         tradebot_plugin_sdk::about!(meta)
     }
 
-    fn combine(predictions: Vec<AgentPrediction>, _context: MarketContext) -> MetaDecision {
-        CONFIG.with_borrow(|c| {
+    fn combine(packed: Vec<f64>, _context: MarketContext) -> MetaDecision {
+        COMBINER.with_borrow(|c| {
             let mut sum = [0.0; 3];
             let mut total = 0.0;
-            for p in &predictions {
-                let w = p.confidence * c.weights.get(&p.agent).copied().unwrap_or(1.0);
-                for (s, v) in sum.iter_mut().zip(p.probabilities.as_array()) {
+            for p in predictions(&packed) {
+                let w = p.confidence * c.weights.get(p.agent).copied().unwrap_or(1.0);
+                for (s, v) in sum.iter_mut().zip(p.probabilities) {
                     *s += v * w;
                 }
                 total += w;
@@ -69,14 +78,14 @@ impl Guest for ConfidenceWeighted {
                 return abstain("no agent with a positive weighted confidence");
             }
             let probs = normalise(sum.map(|s| s / total));
-            let d = disagreement(&predictions);
+            let d = disagreement(predictions(&packed));
             let confidence = (1.0 - d) * probs[argmax(&probs)];
             MetaDecision {
                 probabilities: Probabilities::from_array(probs),
                 confidence,
                 disagreement: d,
                 should_trade: should_trade(confidence, d, c.min_confidence, c.max_disagreement),
-                notes: vec![Note { key: "method".into(), value: "confidence_weighted".into() }],
+                notes: Vec::new(),
             }
         })
     }

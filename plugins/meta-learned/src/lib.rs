@@ -18,8 +18,7 @@ use std::cell::RefCell;
 use serde::Deserialize;
 use tradebot_plugin_sdk::formulas::argmax;
 use tradebot_plugin_sdk::meta::{
-    About, AgentPrediction, Guest, MarketContext, MetaDecision, Note, Probabilities, abstain, disagreement,
-    should_trade,
+    About, FIELDS, Guest, MarketContext, MetaDecision, Probabilities, abstain, disagreement, predictions, should_trade,
 };
 
 #[derive(Deserialize)]
@@ -60,7 +59,8 @@ fn always() -> i64 {
 
 /// The checked config: the schedule sorted by `from_ns`.
 struct Combiner {
-    agents: Vec<String>,
+    /// `slots[k]`: where the combiner's k-th agent sits in the run's agents.
+    slots: Vec<usize>,
     schedule: Vec<Weights>,
     min_confidence: f64,
     max_disagreement: f64,
@@ -101,7 +101,7 @@ fn check_weights(w: &Weights, n_in: usize, at: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn check(c: Config) -> Result<Combiner, String> {
+fn check(c: Config, run_agents: &[String]) -> Result<Combiner, String> {
     if c.agents.is_empty() {
         return Err("agents: empty".into());
     }
@@ -123,19 +123,33 @@ fn check(c: Config) -> Result<Combiner, String> {
     }
     tradebot_plugin_sdk::config::check_range("min_confidence", c.min_confidence, 0.0, 1.0)?;
     tradebot_plugin_sdk::config::check_range("max_disagreement", c.max_disagreement, 0.0, 1.0)?;
-    Ok(Combiner { agents: c.agents, schedule, min_confidence: c.min_confidence, max_disagreement: c.max_disagreement })
+    // Every agent the combiner was trained on must be in the run: an input
+    // it never gets would make every decision an abstention.
+    let slots = c
+        .agents
+        .iter()
+        .map(|a| {
+            run_agents.iter().position(|r| r == a).ok_or_else(|| {
+                format!(
+                    "agents: {a:?} was trained on but the run has no such agent (it has: {})",
+                    run_agents.join(", ")
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Combiner { slots, schedule, min_confidence: c.min_confidence, max_disagreement: c.max_disagreement })
 }
 
 struct Learned;
 
 impl Guest for Learned {
-    fn init(config: String) -> Result<(), String> {
+    fn init(config: String, agents: Vec<String>, _symbols: Vec<String>) -> Result<(), String> {
         let c: Config = serde_json::from_str(&config)
             .map_err(|e| format!("config line {} column {}: {e}", e.line(), e.column()))?;
-        let c = check(c)?;
+        let c = check(c, &agents)?;
         let widest = c.schedule.iter().map(|w| w.b1.len()).max().unwrap_or(0);
         STATE.with_borrow_mut(|s| {
-            s.input = vec![0.0; 3 * c.agents.len()];
+            s.input = vec![0.0; 3 * c.slots.len()];
             s.hidden = vec![0.0; widest];
             s.config = Some(c);
         });
@@ -146,17 +160,18 @@ impl Guest for Learned {
         tradebot_plugin_sdk::about!(meta)
     }
 
-    fn combine(predictions: Vec<AgentPrediction>, context: MarketContext) -> MetaDecision {
+    fn combine(packed: Vec<f64>, context: MarketContext) -> MetaDecision {
         STATE.with_borrow_mut(|s| {
             let State { config: Some(c), input, hidden } = s else { return abstain("not initialised") };
             let Some(w) = c.schedule.iter().rev().find(|w| w.from_ns <= context.time_ns) else {
                 return abstain("no weight set was fitted before this bar");
             };
-            for (k, name) in c.agents.iter().enumerate() {
-                let Some(p) = predictions.iter().find(|p| &p.agent == name) else {
-                    return abstain("an agent the combiner was trained on is missing");
-                };
-                input[3 * k..3 * k + 3].copy_from_slice(&p.probabilities.as_array());
+            for (k, &slot) in c.slots.iter().enumerate() {
+                let p = packed.get(FIELDS * slot..FIELDS * slot + 3).unwrap_or(&[f64::NAN]);
+                if p.len() != 3 || p.iter().any(|v| v.is_nan()) {
+                    return abstain("an agent the combiner was trained on said nothing");
+                }
+                input[3 * k..3 * k + 3].copy_from_slice(p);
             }
             let hidden = &mut hidden[..w.b1.len()];
             for (h, (row, b)) in hidden.iter_mut().zip(w.w1.iter().zip(&w.b1)) {
@@ -170,14 +185,14 @@ impl Guest for Learned {
             let e = logits.map(|l| (l - m).exp());
             let z = e[0] + e[1] + e[2];
             let probs = e.map(|v| v / z);
-            let d = disagreement(&predictions);
+            let d = disagreement(predictions(&packed));
             let confidence = (1.0 - d) * probs[argmax(&probs)];
             MetaDecision {
                 probabilities: Probabilities::from_array(probs),
                 confidence,
                 disagreement: d,
                 should_trade: should_trade(confidence, d, c.min_confidence, c.max_disagreement),
-                notes: vec![Note { key: "method".into(), value: "learned".into() }],
+                notes: Vec::new(),
             }
         })
     }

@@ -12,6 +12,13 @@ use serde::Deserialize;
 use tradebot_plugin_sdk::formulas::round_down_to_lot;
 use tradebot_plugin_sdk::sizing::{About, Guest, SizingDecision, SizingRequest};
 
+tradebot_plugin_sdk::reasons! {
+    enum Reason {
+        NoPrice = "no equity or no price",
+        Sized = "fixed fractional",
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(default, deny_unknown_fields)]
 struct Config {
@@ -31,7 +38,7 @@ thread_local! {
 struct FixedFractional;
 
 impl Guest for FixedFractional {
-    fn init(config: String) -> Result<(), String> {
+    fn init(config: String, _symbols: Vec<String>) -> Result<(), String> {
         let config: Config = tradebot_plugin_sdk::config::parse(&config)?;
         tradebot_plugin_sdk::config::check_range("risk_fraction", config.risk_fraction, f64::MIN_POSITIVE, 1.0)?;
         RISK_FRACTION.set(config.risk_fraction);
@@ -42,14 +49,18 @@ impl Guest for FixedFractional {
         tradebot_plugin_sdk::about!(sizing)
     }
 
+    fn reasons() -> Vec<String> {
+        Reason::list()
+    }
+
     fn size(r: SizingRequest) -> SizingDecision {
         if !(r.equity.is_finite() && r.equity > 0.0 && r.price.is_finite() && r.price > 0.0) {
-            return SizingDecision::none("no equity or no price");
+            return SizingDecision::none(Reason::NoPrice.code());
         }
         let d = r.stop_distance;
         let distance = if d.is_finite() && d > 0.0 { d } else { r.price };
         let qty = round_down_to_lot(r.equity * RISK_FRACTION.get() / distance, r.lot_size);
-        SizingDecision::enter(&r, qty, "fixed fractional")
+        SizingDecision::enter(&r, qty, Reason::Sized.code())
     }
 }
 

@@ -11,6 +11,14 @@ use serde::Deserialize;
 use tradebot_plugin_sdk::formulas::{kelly_fraction, round_down_to_lot};
 use tradebot_plugin_sdk::sizing::{About, Guest, SizingDecision, SizingRequest};
 
+tradebot_plugin_sdk::reasons! {
+    enum Reason {
+        NoPrice = "no equity or no price",
+        Fallback = "kelly: fallback before min_trades",
+        Kelly = "kelly",
+    }
+}
+
 #[derive(Deserialize, Clone, Copy)]
 #[serde(default, deny_unknown_fields)]
 struct Config {
@@ -33,7 +41,7 @@ thread_local! {
 struct Kelly;
 
 impl Guest for Kelly {
-    fn init(config: String) -> Result<(), String> {
+    fn init(config: String, _symbols: Vec<String>) -> Result<(), String> {
         use tradebot_plugin_sdk::config::check_range;
         let c: Config = tradebot_plugin_sdk::config::parse(&config)?;
         check_range("fraction", c.fraction, f64::MIN_POSITIVE, 1.0)?;
@@ -47,19 +55,23 @@ impl Guest for Kelly {
         tradebot_plugin_sdk::about!(sizing)
     }
 
+    fn reasons() -> Vec<String> {
+        Reason::list()
+    }
+
     fn size(r: SizingRequest) -> SizingDecision {
         if !(r.equity.is_finite() && r.equity > 0.0 && r.price.is_finite() && r.price > 0.0) {
-            return SizingDecision::none("no equity or no price");
+            return SizingDecision::none(Reason::NoPrice.code());
         }
         let c = CONFIG.get();
         let s = r.stats;
         let (f, why) = if s.closed_trades < c.min_trades || s.closed_trades == 0 {
-            (c.fallback_fraction, "kelly: fallback before min_trades")
+            (c.fallback_fraction, Reason::Fallback)
         } else {
-            (kelly_fraction(s.win_rate, s.avg_win, s.avg_loss, c.fraction, c.cap), "kelly")
+            (kelly_fraction(s.win_rate, s.avg_win, s.avg_loss, c.fraction, c.cap), Reason::Kelly)
         };
         let qty = round_down_to_lot(r.equity * f / r.price, r.lot_size);
-        SizingDecision::enter(&r, qty, why)
+        SizingDecision::enter(&r, qty, why.code())
     }
 }
 

@@ -11,6 +11,14 @@ use serde::Deserialize;
 use tradebot_plugin_sdk::formulas::round_down_to_lot;
 use tradebot_plugin_sdk::sizing::{About, Guest, SizingDecision, SizingRequest};
 
+tradebot_plugin_sdk::reasons! {
+    enum Reason {
+        NoPrice = "no equity or no price",
+        NoVolatility = "volatility unknown",
+        Sized = "volatility adjusted",
+    }
+}
+
 #[derive(Deserialize, Clone, Copy)]
 #[serde(default, deny_unknown_fields)]
 struct Config {
@@ -32,7 +40,7 @@ thread_local! {
 struct VolatilityAdjusted;
 
 impl Guest for VolatilityAdjusted {
-    fn init(config: String) -> Result<(), String> {
+    fn init(config: String, _symbols: Vec<String>) -> Result<(), String> {
         use tradebot_plugin_sdk::config::check_range;
         let c: Config = tradebot_plugin_sdk::config::parse(&config)?;
         check_range("target_risk", c.target_risk, f64::MIN_POSITIVE, 1.0)?;
@@ -46,20 +54,24 @@ impl Guest for VolatilityAdjusted {
         tradebot_plugin_sdk::about!(sizing)
     }
 
+    fn reasons() -> Vec<String> {
+        Reason::list()
+    }
+
     fn size(r: SizingRequest) -> SizingDecision {
         if !(r.equity.is_finite() && r.equity > 0.0 && r.price.is_finite() && r.price > 0.0) {
-            return SizingDecision::none("no equity or no price");
+            return SizingDecision::none(Reason::NoPrice.code());
         }
         let vol = r.volatility;
         if !(vol.is_finite() && vol >= 0.0) {
-            return SizingDecision::none("volatility unknown");
+            return SizingDecision::none(Reason::NoVolatility.code());
         }
         let c = CONFIG.get();
         let qty = round_down_to_lot(
             r.equity * (c.target_risk / vol.max(c.vol_floor)).min(c.max_fraction) / r.price,
             r.lot_size,
         );
-        SizingDecision::enter(&r, qty, "volatility adjusted")
+        SizingDecision::enter(&r, qty, Reason::Sized.code())
     }
 }
 

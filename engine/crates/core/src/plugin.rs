@@ -64,16 +64,20 @@ pub enum PluginFault {
     InvalidOutput,
     /// An earlier fault left no working instance and re-instantiating failed.
     Unavailable,
+    /// The engine's request did not fit what the plugin was told at `init`
+    /// (a symbol or agent it was not given); the plugin was not called.
+    BadRequest,
 }
 
 impl PluginFault {
-    pub const ALL: [PluginFault; 6] = [
+    pub const ALL: [PluginFault; 7] = [
         PluginFault::Trap,
         PluginFault::OutOfFuel,
         PluginFault::Timeout,
         PluginFault::OutOfMemory,
         PluginFault::InvalidOutput,
         PluginFault::Unavailable,
+        PluginFault::BadRequest,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -84,6 +88,7 @@ impl PluginFault {
             PluginFault::OutOfMemory => "out_of_memory",
             PluginFault::InvalidOutput => "invalid_output",
             PluginFault::Unavailable => "unavailable",
+            PluginFault::BadRequest => "bad_request",
         }
     }
 

@@ -7,18 +7,18 @@
 //! position ([`EnsembleConfig`] says how). Everything after it — sizing,
 //! the risk engine, execution — is the same as for any other strategy.
 //!
-//! The request buffers are made once: each agent's prediction record keeps
-//! its name string, and abstaining agents are moved behind the ones that
-//! spoke by swapping records, so no per-bar allocation happens host-side.
+//! The meta-agent gets the agents' names once, at `init`, and each bar's
+//! predictions packed as numbers into a buffer made once (contract 0.2.0),
+//! so no per-bar allocation happens host-side.
 
 use tradebot_core::{PluginStamp, Symbol};
 use tradebot_features::FeatureSpec;
 use tradebot_strategy::{AgentReading, Direction, EnsembleConfig, Signal, Strategy, StrategyContext};
 
-use crate::bindings::{AgentPrediction, MarketContext, Probabilities, Regime};
+use crate::bindings::{MarketContext, Regime};
 use crate::error::PluginError;
 use crate::host::{LoadedComponent, LogLine, PluginHost};
-use crate::meta::{MetaOutcome, WasmMetaAgent};
+use crate::meta::{MetaOutcome, Prediction, WasmMetaAgent};
 
 /// One meta-agent instance serving one instrument.
 pub struct WasmEnsemble {
@@ -26,12 +26,6 @@ pub struct WasmEnsemble {
     name: String,
     long_short: bool,
     exit_when_unsure: bool,
-    /// One record per agent; the first `k` are this bar's speakers.
-    predictions: Vec<AgentPrediction>,
-    /// `slot_of[agent]`: where that agent's record sits in `predictions`.
-    slot_of: Vec<usize>,
-    /// `agent_at[slot]`: the inverse of `slot_of`.
-    agent_at: Vec<usize>,
     context: MarketContext,
 }
 
@@ -42,36 +36,27 @@ impl std::fmt::Debug for WasmEnsemble {
 }
 
 impl WasmEnsemble {
-    /// Instantiates the meta-agent for `symbol`, combining the agents named
-    /// `agents` (in the order of the event's readings).
+    /// Instantiates the meta-agent for `symbols[symbol]`, combining the
+    /// agents named `agents` (in the order of the event's readings).
     pub fn new(
         host: &PluginHost,
         loaded: &LoadedComponent,
         config: &EnsembleConfig,
-        symbol: &Symbol,
+        symbols: &[Symbol],
+        symbol: usize,
         agents: &[String],
     ) -> Result<Self, PluginError> {
-        let meta = WasmMetaAgent::new(host, loaded, &config.meta.config)?;
+        let names: Vec<String> = symbols.iter().map(|s| s.as_str().to_owned()).collect();
+        let meta = WasmMetaAgent::new(host, loaded, &config.meta.config, agents, &names)?;
         let name = format!("ensemble({} agents, meta {})", agents.len(), meta.stamp());
-        let predictions = agents
-            .iter()
-            .map(|a| AgentPrediction {
-                agent: a.clone(),
-                probabilities: Probabilities { down: 0.0, neutral: 1.0, up: 0.0 },
-                confidence: 0.0,
-                latency_us: 0.0,
-            })
-            .collect();
         Ok(WasmEnsemble {
             meta,
             name,
             long_short: config.long_short,
             exit_when_unsure: config.exit_when_unsure,
-            predictions,
-            slot_of: (0..agents.len()).collect(),
-            agent_at: (0..agents.len()).collect(),
             context: MarketContext {
-                symbol: symbol.as_str().to_owned(),
+                // The index is < symbols.len(), which the run keeps far below u32::MAX.
+                symbol: u32::try_from(symbol).unwrap_or(u32::MAX),
                 time_ns: 0,
                 price: f64::NAN,
                 volatility_forecast: f64::NAN,
@@ -86,18 +71,6 @@ impl WasmEnsemble {
 
     pub fn drain_logs(&mut self) -> Vec<LogLine> {
         self.meta.drain_logs()
-    }
-
-    /// Moves agent `agent`'s record to slot `k`.
-    fn bring_to(&mut self, agent: usize, k: usize) {
-        let from = self.slot_of[agent];
-        if from != k {
-            self.predictions.swap(from, k);
-            let other = self.agent_at[k];
-            self.agent_at.swap(from, k);
-            self.slot_of[agent] = k;
-            self.slot_of[other] = from;
-        }
     }
 
     /// The target position for a meta-agent's answer.
@@ -127,19 +100,20 @@ impl Strategy for WasmEnsemble {
     }
 
     fn on_bar(&mut self, ctx: &StrategyContext<'_>) -> Signal {
-        let mut k = 0;
-        for (agent, out) in ctx.agents.as_slice().iter().enumerate().take(self.predictions.len()) {
-            if let AgentReading::Direction { probs, confidence } = out.reading {
-                self.bring_to(agent, k);
-                let p = &mut self.predictions[k];
-                p.probabilities = Probabilities { down: probs[0], neutral: probs[1], up: probs[2] };
-                p.confidence = confidence;
-                p.latency_us = out.latency_ns as f64 / 1_000.0;
-                k += 1;
-            }
-        }
+        let readings = ctx.agents.as_slice();
+        let n = self.meta.agents();
+        let prediction = |k: usize| match readings.get(k) {
+            Some(out) => match out.reading {
+                AgentReading::Direction { probs, confidence } => {
+                    Some(Prediction { probabilities: probs, confidence, latency_us: out.latency_ns as f64 / 1_000.0 })
+                }
+                _ => None,
+            },
+            None => None,
+        };
+        let spoke = (0..n).any(|k| prediction(k).is_some());
         let plugin = Some(self.meta.stamp());
-        if k == 0 {
+        if !spoke {
             // Nobody has an opinion (warm-up, or no model trained before
             // this bar): the same as an unsure meta-agent.
             let target = self.exit_when_unsure.then_some(Direction::Flat);
@@ -153,7 +127,7 @@ impl Strategy for WasmEnsemble {
             Some((state, states, probability)) => Regime { state, states, probability },
             None => Regime { state: 0, states: 0, probability: 0.0 },
         };
-        let outcome = self.meta.combine(&self.predictions[..k], &self.context);
+        let outcome = self.meta.combine((0..n).map(prediction), &self.context);
         if let Some(fault) = outcome.fault {
             // The safe default: no new exposure, whatever is held stays
             // under the risk engine's stops.

@@ -39,14 +39,16 @@ impl World {
     pub const fn exports(self) -> &'static [&'static str] {
         match self {
             World::Strategy => &["init", "about", "features", "on-bar"],
-            World::SizingPolicy => &["init", "about", "size"],
+            World::SizingPolicy => &["init", "about", "reasons", "size"],
             World::MetaAgent => &["init", "about", "combine"],
         }
     }
 }
 
 /// The WIT package every plugin must be built against.
-pub const WIT_PACKAGE: &str = "tradebot:plugin@0.1.0";
+pub const WIT_PACKAGE: &str = "tradebot:plugin@0.2.0";
+/// The version part of [`WIT_PACKAGE`], as import names end.
+const WIT_VERSION: &str = "@0.2.0";
 
 /// The epoch ticks per second in deadline mode.
 const TICK: Duration = Duration::from_micros(100);
@@ -311,10 +313,14 @@ impl PluginHost {
         let ty = component.component_type();
         let exports: Vec<&str> = ty.exports(&self.shared.engine).map(|(name, _)| name).collect();
         let imports: Vec<&str> = ty.imports(&self.shared.engine).map(|(name, _)| name).collect();
-        if let Some(other) = imports.iter().find(|i| i.starts_with("tradebot:plugin/") && !i.ends_with("@0.1.0")) {
+        if let Some(other) = imports.iter().find(|i| i.starts_with("tradebot:plugin/") && !i.ends_with(WIT_VERSION)) {
+            let version = other.rsplit_once('@').map_or("no version", |(_, v)| v);
             return Err(PluginError::World {
                 path: path.to_owned(),
-                message: format!("built against {other}; this engine speaks {WIT_PACKAGE}"),
+                message: format!(
+                    "built against tradebot:plugin@{version} (it imports {other}); this engine speaks {WIT_PACKAGE}: \
+                     rebuild the plugin against wit/tradebot.wit"
+                ),
             });
         }
         let worlds = [World::Strategy, World::SizingPolicy, World::MetaAgent];

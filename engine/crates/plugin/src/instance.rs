@@ -15,17 +15,33 @@ use crate::bindings::{About, meta, sizing, strategy};
 use crate::error::PluginError;
 use crate::host::{HostState, LoadedComponent, LogLine, PluginHost};
 
+/// What `init` gets: the config string for every world, and the names the
+/// per-call records index (the meta-agent's agents, the meta-agent's and
+/// sizing policy's symbols). Kept, so recovery re-initialises the same way.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct InitArgs {
+    pub(crate) config: String,
+    pub(crate) agents: Vec<String>,
+    pub(crate) symbols: Vec<String>,
+}
+
+impl InitArgs {
+    pub(crate) fn config(config: &str) -> Self {
+        InitArgs { config: config.to_owned(), ..InitArgs::default() }
+    }
+}
+
 /// What every world's generated bindings can do.
 pub(crate) trait WorldBindings: Sized {
     type Pre: Clone + Send + Sync;
     fn pre(host: &PluginHost, component: &Component) -> wasmtime::Result<Self::Pre>;
     fn instantiate(pre: &Self::Pre, store: &mut Store<HostState>) -> wasmtime::Result<Self>;
-    fn init(&self, store: &mut Store<HostState>, config: &str) -> wasmtime::Result<Result<(), String>>;
+    fn init(&self, store: &mut Store<HostState>, args: &InitArgs) -> wasmtime::Result<Result<(), String>>;
     fn about(&self, store: &mut Store<HostState>) -> wasmtime::Result<About>;
 }
 
 macro_rules! world_bindings {
-    ($bindings:ty, $pre:ty) => {
+    ($bindings:ty, $pre:ty, |$b:ident, $s:ident, $a:ident| $init:expr) => {
         impl WorldBindings for $bindings {
             type Pre = $pre;
             fn pre(host: &PluginHost, component: &Component) -> wasmtime::Result<Self::Pre> {
@@ -34,8 +50,9 @@ macro_rules! world_bindings {
             fn instantiate(pre: &Self::Pre, store: &mut Store<HostState>) -> wasmtime::Result<Self> {
                 pre.instantiate(store)
             }
-            fn init(&self, store: &mut Store<HostState>, config: &str) -> wasmtime::Result<Result<(), String>> {
-                self.call_init(store, config)
+            fn init(&self, $s: &mut Store<HostState>, $a: &InitArgs) -> wasmtime::Result<Result<(), String>> {
+                let $b = self;
+                $init
             }
             fn about(&self, store: &mut Store<HostState>) -> wasmtime::Result<About> {
                 self.call_about(store)
@@ -44,9 +61,11 @@ macro_rules! world_bindings {
     };
 }
 
-world_bindings!(strategy::Strategy, strategy::StrategyPre<HostState>);
-world_bindings!(sizing::SizingPolicy, sizing::SizingPolicyPre<HostState>);
-world_bindings!(meta::MetaAgent, meta::MetaAgentPre<HostState>);
+world_bindings!(strategy::Strategy, strategy::StrategyPre<HostState>, |b, s, a| b.call_init(s, &a.config));
+world_bindings!(sizing::SizingPolicy, sizing::SizingPolicyPre<HostState>, |b, s, a| b
+    .call_init(s, &a.config, &a.symbols));
+world_bindings!(meta::MetaAgent, meta::MetaAgentPre<HostState>, |b, s, a| b
+    .call_init(s, &a.config, &a.agents, &a.symbols));
 
 /// What a failed call was, from wasmtime's error and the limiter's memory.
 fn classify(err: &wasmtime::Error, memory_denied: bool) -> PluginFault {
@@ -85,7 +104,7 @@ pub(crate) struct Instance<B: WorldBindings> {
     store: Store<HostState>,
     /// `None` once recovery failed: every call is then `Unavailable`.
     bindings: Option<B>,
-    config: String,
+    init: InitArgs,
     pub(crate) path: PathBuf,
     pub(crate) about: About,
     pub(crate) stamp: PluginStamp,
@@ -101,17 +120,17 @@ impl<B: WorldBindings> std::fmt::Debug for Instance<B> {
 }
 
 impl<B: WorldBindings> Instance<B> {
-    pub(crate) fn new(host: &PluginHost, loaded: &LoadedComponent, config: &str) -> Result<Self, PluginError> {
+    pub(crate) fn new(host: &PluginHost, loaded: &LoadedComponent, init: InitArgs) -> Result<Self, PluginError> {
         let path = loaded.path.clone();
         let world_err = |e: wasmtime::Error| PluginError::World { path: path.clone(), message: format!("{e:#}") };
         let pre = B::pre(host, &loaded.component).map_err(world_err)?;
-        let (store, bindings) = Self::start(host, &pre, config, &path)?;
+        let (store, bindings) = Self::start(host, &pre, &init, &path)?;
         let mut instance = Instance {
             host: host.clone(),
             pre,
             store,
             bindings: Some(bindings),
-            config: config.to_owned(),
+            init,
             path: path.clone(),
             about: About { name: String::new(), version: String::new() },
             stamp: PluginStamp::new("", "", &loaded.sha256),
@@ -127,11 +146,11 @@ impl<B: WorldBindings> Instance<B> {
         Ok(instance)
     }
 
-    /// A fresh store and instance, initialised with `config`.
+    /// A fresh store and instance, initialised with `init`.
     fn start(
         host: &PluginHost,
         pre: &B::Pre,
-        config: &str,
+        init: &InitArgs,
         path: &std::path::Path,
     ) -> Result<(Store<HostState>, B), PluginError> {
         let mut store = host.store();
@@ -139,7 +158,7 @@ impl<B: WorldBindings> Instance<B> {
         let bindings = B::instantiate(pre, &mut store)
             .map_err(|e| PluginError::World { path: path.to_owned(), message: format!("instantiate: {e:#}") })?;
         host.arm(&mut store, true);
-        match bindings.init(&mut store, config) {
+        match bindings.init(&mut store, init) {
             Ok(Ok(())) => Ok((store, bindings)),
             Ok(Err(message)) => Err(PluginError::Init { path: path.to_owned(), message }),
             Err(e) => {
@@ -156,10 +175,28 @@ impl<B: WorldBindings> Instance<B> {
         &mut self,
         f: impl FnOnce(&B, &mut Store<HostState>) -> wasmtime::Result<R>,
     ) -> Result<R, PluginFault> {
+        self.call_armed(false, f)
+    }
+
+    /// As [`call`](Self::call) with the init budget: for the calls that are
+    /// part of loading a plugin (`about`, `reasons`), not of trading.
+    pub(crate) fn call_at_load<R>(
+        &mut self,
+        f: impl FnOnce(&B, &mut Store<HostState>) -> wasmtime::Result<R>,
+    ) -> Result<R, PluginFault> {
+        self.call_armed(true, f)
+    }
+
+    #[inline]
+    fn call_armed<R>(
+        &mut self,
+        init: bool,
+        f: impl FnOnce(&B, &mut Store<HostState>) -> wasmtime::Result<R>,
+    ) -> Result<R, PluginFault> {
         let Some(bindings) = self.bindings.as_ref() else {
             return Err(self.count(PluginFault::Unavailable));
         };
-        self.host.arm(&mut self.store, false);
+        self.host.arm(&mut self.store, init);
         match f(bindings, &mut self.store) {
             Ok(r) => Ok(r),
             Err(e) => {
@@ -187,7 +224,7 @@ impl<B: WorldBindings> Instance<B> {
     #[cold]
     fn recover(&mut self) {
         let logs = std::mem::take(&mut self.store.data_mut().logs);
-        match Self::start(&self.host, &self.pre, &self.config, &self.path) {
+        match Self::start(&self.host, &self.pre, &self.init, &self.path) {
             Ok((store, bindings)) => {
                 self.store = store;
                 self.store.data_mut().logs = logs;

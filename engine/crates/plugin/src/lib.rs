@@ -41,8 +41,8 @@ mod strategy;
 /// The generated WIT types, for callers that build requests themselves.
 pub mod wit {
     pub use crate::bindings::{
-        About, AgentPrediction, Candle, Direction, Level, MarketContext, MetaDecision, Note, Probabilities, Regime,
-        Signal, SizingDecision, SizingRequest, TradeStats,
+        About, Candle, Direction, Level, MarketContext, MetaDecision, Note, Probabilities, Regime, Signal,
+        SizingDecision, SizingRequest, TradeStats,
     };
 }
 
@@ -50,9 +50,12 @@ pub use ensemble::WasmEnsemble;
 pub use error::PluginError;
 pub use host::{LoadedComponent, LogLine, PluginHost, WIT_PACKAGE, World};
 pub use limits::{Budget, PluginLimits};
-pub use meta::{MetaOutcome, WasmMetaAgent, check_meta, sample_context, sample_predictions, self_test_meta};
+pub use meta::{
+    MetaOutcome, PREDICTION_FIELDS, Prediction, WasmMetaAgent, check_meta, sample_agents, sample_context,
+    sample_predictions, sample_predictions_for, sample_symbols, self_test_meta,
+};
 pub use reload::{ReloadEvent, ReloadHandle, StrategyReloader, watch_strategy};
-pub use sizing::{WasmSizing, check_sizing, self_test_sizing};
+pub use sizing::{MAX_REASON, MAX_REASONS, WasmSizing, check_reasons, check_sizing, self_test_sizing};
 pub use slots::WasmSlots;
 pub use strategy::{MAX_STRATEGY_FEATURES, WasmStrategy, self_test_strategy};
 

@@ -72,11 +72,11 @@ impl SlotProvider for WasmSlots {
         agents: &[String],
     ) -> Result<StrategyBundle, String> {
         let loaded = self.host.load(&config.meta.path).map_err(|e| e.to_string())?;
-        self_test_meta(&self.host, &loaded, &config.meta.config).map_err(|e| e.to_string())?;
-        let strategies = symbols
-            .iter()
+        let names: Vec<String> = symbols.iter().map(|s| s.as_str().to_owned()).collect();
+        self_test_meta(&self.host, &loaded, &config.meta.config, agents, &names).map_err(|e| e.to_string())?;
+        let strategies = (0..symbols.len())
             .map(|symbol| {
-                WasmEnsemble::new(&self.host, &loaded, config, symbol, agents)
+                WasmEnsemble::new(&self.host, &loaded, config, symbols, symbol, agents)
                     .map(|e| Box::new(e) as Box<dyn Strategy>)
                     .map_err(|e| e.to_string())
             })

@@ -7,7 +7,7 @@ use tradebot_strategy::{Direction, Signal, Strategy, StrategyContext};
 use crate::bindings::{self, Candle, strategy};
 use crate::error::PluginError;
 use crate::host::{LoadedComponent, LogLine, PluginHost, World};
-use crate::instance::Instance;
+use crate::instance::{InitArgs, Instance};
 
 /// Most feature columns a strategy plugin may ask for.
 pub const MAX_STRATEGY_FEATURES: usize = 12;
@@ -36,7 +36,7 @@ impl WasmStrategy {
     /// it asks for.
     pub fn new(host: &PluginHost, loaded: &LoadedComponent, config: &str) -> Result<Self, PluginError> {
         loaded.expect_world(World::Strategy)?;
-        let mut inst = Instance::<strategy::Strategy>::new(host, loaded, config)?;
+        let mut inst = Instance::<strategy::Strategy>::new(host, loaded, InitArgs::config(config))?;
         let bad = |message: String| PluginError::SelfTest { path: loaded.path.clone(), message };
         let columns = inst.call(|b, s| b.call_features(s)).map_err(|f| bad(format!("features: {f}")))?;
         if columns.len() > MAX_STRATEGY_FEATURES {

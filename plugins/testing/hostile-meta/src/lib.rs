@@ -6,7 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::hint::black_box;
 
 use serde::Deserialize;
-use tradebot_plugin_sdk::meta::{About, AgentPrediction, Guest, MarketContext, MetaDecision, Note, Probabilities};
+use tradebot_plugin_sdk::meta::{About, Guest, MarketContext, MetaDecision, Note, Probabilities, predictions};
 
 #[derive(Deserialize, Default, Clone)]
 #[serde(default, deny_unknown_fields)]
@@ -33,7 +33,7 @@ fn decision(p: [f64; 3], confidence: f64) -> MetaDecision {
 struct Hostile;
 
 impl Guest for Hostile {
-    fn init(config: String) -> Result<(), String> {
+    fn init(config: String, _agents: Vec<String>, _symbols: Vec<String>) -> Result<(), String> {
         MODE.set(tradebot_plugin_sdk::config::parse(&config)?);
         Ok(())
     }
@@ -42,7 +42,7 @@ impl Guest for Hostile {
         tradebot_plugin_sdk::about!(meta)
     }
 
-    fn combine(predictions: Vec<AgentPrediction>, _context: MarketContext) -> MetaDecision {
+    fn combine(packed: Vec<f64>, _context: MarketContext) -> MetaDecision {
         let calls = CALLS.get() + 1;
         CALLS.set(calls);
         let c = MODE.with_borrow(Clone::clone);
@@ -74,14 +74,14 @@ impl Guest for Hostile {
                 _ => {}
             }
         }
-        let n = predictions.len().max(1) as f64;
+        let n = predictions(&packed).count();
         let mut p = [0.0; 3];
-        for a in &predictions {
-            p[0] += a.probabilities.down / n;
-            p[1] += a.probabilities.neutral / n;
-            p[2] += a.probabilities.up / n;
+        for a in predictions(&packed) {
+            for (s, v) in p.iter_mut().zip(a.probabilities) {
+                *s += v / n as f64;
+            }
         }
-        if predictions.is_empty() {
+        if n == 0 {
             p = [0.0, 1.0, 0.0];
         }
         decision(p, 0.6)

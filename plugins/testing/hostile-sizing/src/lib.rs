@@ -2,13 +2,26 @@
 //! misbehaves as `mode` says. Besides the common modes: `absurd` asks for
 //! 1000 times the equity (valid, so the risk engine must cut it down),
 //! `wrong-sign` sizes against the requested direction, `bad-stop` puts the
-//! stop on the wrong side of the price.
+//! stop on the wrong side of the price, `bad-reason` gives a reason code
+//! outside its `reasons()`. `huge` lists 100,000 reasons and `long-reason`
+//! one of 4 MiB: both are refused when the plugin is loaded.
 
 use std::cell::{Cell, RefCell};
 use std::hint::black_box;
 
 use serde::Deserialize;
 use tradebot_plugin_sdk::sizing::{About, Guest, SizingDecision, SizingRequest};
+
+tradebot_plugin_sdk::reasons! {
+    enum Reason {
+        OnePercent = "one percent",
+        Nan = "nan",
+        Inf = "inf",
+        Against = "against the direction",
+        Absurd = "absurd",
+        WrongStop = "stop on the wrong side",
+    }
+}
 
 #[derive(Deserialize, Default, Clone)]
 #[serde(default, deny_unknown_fields)]
@@ -40,13 +53,13 @@ fn misbehave(mode: &str, r: &SizingRequest) -> Option<SizingDecision> {
             }
         }
         "trap" => panic!("hostile sizing: deliberate panic"),
-        "nan" => SizingDecision::enter(r, f64::NAN, "nan"),
-        "inf" => SizingDecision::enter(r, f64::INFINITY, "inf"),
-        "negative" | "wrong-sign" => SizingDecision::enter(r, -one_pct, "against the direction"),
-        "huge" => SizingDecision::enter(r, one_pct, "x".repeat(4 << 20)),
-        "absurd" => SizingDecision::enter(r, r.equity * 1000.0 / r.price, "absurd"),
+        "nan" => SizingDecision::enter(r, f64::NAN, Reason::Nan.code()),
+        "inf" => SizingDecision::enter(r, f64::INFINITY, Reason::Inf.code()),
+        "negative" | "wrong-sign" => SizingDecision::enter(r, -one_pct, Reason::Against.code()),
+        "bad-reason" => SizingDecision::enter(r, one_pct, Reason::TEXTS.len() as u32),
+        "absurd" => SizingDecision::enter(r, r.equity * 1000.0 / r.price, Reason::Absurd.code()),
         "bad-stop" => {
-            let mut d = SizingDecision::enter(r, one_pct, "stop on the wrong side");
+            let mut d = SizingDecision::enter(r, one_pct, Reason::WrongStop.code());
             d.stop = Some(r.price * 2.0);
             d.take_profit = Some(r.price * 0.5);
             if r.target_is_short() {
@@ -72,11 +85,11 @@ impl Short for SizingRequest {
 struct Hostile;
 
 impl Guest for Hostile {
-    fn init(config: String) -> Result<(), String> {
+    fn init(config: String, _symbols: Vec<String>) -> Result<(), String> {
         let c: Config = tradebot_plugin_sdk::config::parse(&config)?;
         if c.in_init && matches!(c.mode.as_str(), "loop" | "oom" | "trap") {
             let dummy = SizingRequest {
-                symbol: String::new(),
+                symbol: 0,
                 direction: tradebot_plugin_sdk::sizing::Direction::Long,
                 confidence: 1.0,
                 equity: 1.0,
@@ -105,16 +118,24 @@ impl Guest for Hostile {
         tradebot_plugin_sdk::about!(sizing)
     }
 
+    fn reasons() -> Vec<String> {
+        match MODE.with_borrow(|c| c.mode.clone()).as_str() {
+            "huge" => (0..100_000).map(|i| format!("reason {i}")).collect(),
+            "long-reason" => vec!["x".repeat(4 << 20)],
+            _ => Reason::list(),
+        }
+    }
+
     fn size(r: SizingRequest) -> SizingDecision {
         let calls = CALLS.get() + 1;
         CALLS.set(calls);
         let c = MODE.with_borrow(Clone::clone);
-        if calls > c.after {
-            if let Some(d) = misbehave(&c.mode, &r) {
-                return d;
-            }
+        if calls > c.after
+            && let Some(d) = misbehave(&c.mode, &r)
+        {
+            return d;
         }
-        SizingDecision::enter(&r, r.equity * 0.01 / r.price, "one percent")
+        SizingDecision::enter(&r, r.equity * 0.01 / r.price, Reason::OnePercent.code())
     }
 }
 

@@ -129,7 +129,7 @@ fn two_hosts_stop_the_same_runaway_call_the_same_way() {
 
 fn request() -> SizingRequest {
     SizingRequest {
-        symbol: "BTCUSDT".into(),
+        symbol: 0,
         direction: WitDirection::Long,
         confidence: 0.8,
         equity: 10_000.0,

@@ -11,11 +11,11 @@
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use tradebot_core::{PluginFault, Side, SymbolId};
+use tradebot_core::{PluginFault, Side, Symbol, SymbolId};
 use tradebot_plugin::wit::{Candle, Level};
 use tradebot_plugin::{
     Budget, LoadedComponent, PluginError, PluginHost, PluginLimits, WasmMetaAgent, WasmSizing, WasmStrategy,
-    bundled_plugin, sample_context, sample_predictions,
+    bundled_plugin, sample_agents, sample_context, sample_predictions, sample_symbols,
 };
 use tradebot_risk::{SizingContext, SizingInput, SizingPolicy, TradeStats};
 use tradebot_strategy::Direction;
@@ -66,6 +66,19 @@ fn roomy_host() -> &'static Hostiles {
 fn live_host() -> &'static Hostiles {
     static H: OnceLock<Hostiles> = OnceLock::new();
     H.get_or_init(|| Hostiles::new(PluginLimits::live(Duration::from_millis(5))))
+}
+
+/// The account's one instrument (`SymbolId(0)` in the requests).
+fn symbols() -> Vec<Symbol> {
+    vec![Symbol::new("BTCUSDT").unwrap()]
+}
+
+fn sizing(hosts: &Hostiles, config: &str) -> Result<WasmSizing, PluginError> {
+    WasmSizing::new(&hosts.host, &hosts.sizing, config, &symbols())
+}
+
+fn meta(hosts: &Hostiles, config: &str) -> WasmMetaAgent {
+    WasmMetaAgent::new(&hosts.host, &hosts.meta, config, &sample_agents(), &sample_symbols()).unwrap()
 }
 
 fn config(mode: &str, after: u64) -> String {
@@ -139,16 +152,12 @@ fn sizing_call(s: &mut WasmSizing) -> Result<(), PluginFault> {
 
 /// `Ok` for the normal answer (the plain average), the fault otherwise.
 fn meta_call(m: &mut WasmMetaAgent) -> Result<(), PluginFault> {
-    let predictions = sample_predictions();
-    let out = m.combine(&predictions, &sample_context());
+    let predictions: Vec<_> = sample_predictions().into_iter().flatten().collect();
+    let out = m.combine(sample_predictions(), &sample_context());
     match out.fault {
         None => {
             let n = predictions.len() as f64;
-            let mean = [
-                predictions.iter().map(|p| p.probabilities.down).sum::<f64>() / n,
-                predictions.iter().map(|p| p.probabilities.neutral).sum::<f64>() / n,
-                predictions.iter().map(|p| p.probabilities.up).sum::<f64>() / n,
-            ];
+            let mean = [0, 1, 2].map(|k| predictions.iter().map(|p| p.probabilities[k]).sum::<f64>() / n);
             for (got, want) in out.probabilities.iter().zip(mean) {
                 assert!((got - want).abs() < 1e-12, "not the normal answer: {:?}", out.probabilities);
             }
@@ -187,12 +196,12 @@ fn assert_strategy_mode(hosts: &Hostiles, mode: &str, expected: PluginFault) {
 }
 
 fn assert_sizing_mode(hosts: &Hostiles, mode: &str, expected: PluginFault) {
-    let mut s = WasmSizing::new(&hosts.host, &hosts.sizing, &config(mode, 1), &[]).unwrap();
+    let mut s = sizing(hosts, &config(mode, 1)).unwrap();
     assert_fault_then_recovery(&format!("sizing {mode}"), expected, &mut s, sizing_call, WasmSizing::faults);
 }
 
 fn assert_meta_mode(hosts: &Hostiles, mode: &str, expected: PluginFault) {
-    let mut m = WasmMetaAgent::new(&hosts.host, &hosts.meta, &config(mode, 1)).unwrap();
+    let mut m = meta(hosts, &config(mode, 1));
     assert_fault_then_recovery(&format!("meta {mode}"), expected, &mut m, meta_call, WasmMetaAgent::faults);
 }
 
@@ -360,15 +369,54 @@ fn a_size_that_is_nan_infinite_or_negative_is_an_invalid_output() {
 }
 
 #[test]
-fn a_reason_longer_than_256_bytes_is_an_invalid_output() {
-    assert_sizing_mode(default_host(), "huge", PluginFault::InvalidOutput);
+fn a_reason_code_outside_the_plugins_reasons_is_an_invalid_output() {
+    assert_sizing_mode(default_host(), "bad-reason", PluginFault::InvalidOutput);
+}
+
+#[test]
+fn too_many_or_too_long_reasons_are_refused_when_the_plugin_is_loaded() {
+    // With fuel to spare, the lists reach the host, which names the limit.
+    let h = roomy_host();
+    let err = sizing(h, &config("huge", 0)).unwrap_err();
+    let PluginError::SelfTest { message, .. } = &err else { panic!("{err:?}") };
+    assert!(message.contains("100000 reasons") && message.contains("1 to 64"), "{message}");
+    let err = sizing(h, &config("long-reason", 0)).unwrap_err();
+    let PluginError::SelfTest { message, .. } = &err else { panic!("{err:?}") };
+    assert!(message.contains("reason #0 is 4194304 bytes") && message.contains("at most 256"), "{message}");
+    // With the default budget building them may run out of fuel first;
+    // either way the plugin is refused, naming `reasons()`.
+    for mode in ["huge", "long-reason"] {
+        let err = sizing(default_host(), &config(mode, 0)).unwrap_err();
+        assert!(matches!(err, PluginError::SelfTest { .. }) && err.to_string().contains("reasons()"), "{err}");
+    }
+}
+
+#[test]
+fn sizing_an_instrument_the_plugin_was_not_told_about_is_refused_without_calling_it() {
+    let h = default_host();
+    let mut s = sizing(h, &config("ok", 0)).unwrap();
+    let stats = TradeStats::new();
+    let input = SizingInput {
+        equity: EQUITY,
+        price: PRICE,
+        stop: None,
+        volatility: 0.01,
+        stats: &stats,
+        lot_size: 0.0,
+        commission_fraction: 0.0,
+    };
+    let context =
+        SizingContext { symbol: SymbolId(1), side: Side::Buy, confidence: 0.8, atr: 1.5, position: 0.0, exposure: 0.0 };
+    let answer = s.size(&input, &context);
+    assert_eq!((answer.quantity, answer.fault), (0.0, Some(PluginFault::BadRequest)));
+    assert_eq!(sizing_call(&mut s), Ok(()));
 }
 
 #[test]
 fn a_size_against_the_requested_direction_is_an_invalid_output_on_both_sides() {
     assert_sizing_mode(default_host(), "wrong-sign", PluginFault::InvalidOutput);
     let h = default_host();
-    let mut s = WasmSizing::new(&h.host, &h.sizing, &config("wrong-sign", 0), &[]).unwrap();
+    let mut s = sizing(h, &config("wrong-sign", 0)).unwrap();
     let answer = sizing_call_raw(&mut s, Side::Sell);
     assert_eq!((answer.quantity, answer.fault), (0.0, Some(PluginFault::InvalidOutput)));
 }
@@ -377,7 +425,7 @@ fn a_size_against_the_requested_direction_is_an_invalid_output_on_both_sides() {
 fn a_stop_or_take_profit_on_the_wrong_side_is_an_invalid_output_on_both_sides() {
     assert_sizing_mode(default_host(), "bad-stop", PluginFault::InvalidOutput);
     let h = default_host();
-    let mut s = WasmSizing::new(&h.host, &h.sizing, &config("bad-stop", 0), &[]).unwrap();
+    let mut s = sizing(h, &config("bad-stop", 0)).unwrap();
     let answer = sizing_call_raw(&mut s, Side::Sell);
     assert_eq!((answer.quantity, answer.fault), (0.0, Some(PluginFault::InvalidOutput)));
 }
@@ -385,7 +433,7 @@ fn a_stop_or_take_profit_on_the_wrong_side_is_an_invalid_output_on_both_sides() 
 #[test]
 fn an_absurd_but_well_formed_size_is_passed_on_for_the_risk_engine_to_cut() {
     let h = default_host();
-    let mut s = WasmSizing::new(&h.host, &h.sizing, &config("absurd", 0), &[]).unwrap();
+    let mut s = sizing(h, &config("absurd", 0)).unwrap();
     for side in [Side::Buy, Side::Sell] {
         let answer = sizing_call_raw(&mut s, side);
         assert_eq!(answer.fault, None, "{side:?}");
@@ -399,7 +447,7 @@ fn an_absurd_but_well_formed_size_is_passed_on_for_the_risk_engine_to_cut() {
 #[test]
 fn a_sizing_policy_that_loops_in_init_is_refused() {
     let h = default_host();
-    let err = WasmSizing::new(&h.host, &h.sizing, r#"{"mode": "loop", "in_init": true}"#, &[]).unwrap_err();
+    let err = sizing(h, r#"{"mode": "loop", "in_init": true}"#).unwrap_err();
     let PluginError::Init { message, .. } = &err else { panic!("{err:?}") };
     assert!(message.contains("out_of_fuel"), "{message}");
 }
@@ -435,7 +483,7 @@ fn more_than_sixteen_notes_are_an_invalid_output() {
     // With the default budget the plugin runs out of fuel building them; either
     // way the call is a fault and the next one works.
     let h = default_host();
-    let mut m = WasmMetaAgent::new(&h.host, &h.meta, &config("huge", 1)).unwrap();
+    let mut m = meta(h, &config("huge", 1));
     assert_eq!(meta_call(&mut m), Ok(()));
     assert!(matches!(meta_call(&mut m), Err(PluginFault::OutOfFuel | PluginFault::InvalidOutput)));
     assert_eq!(meta_call(&mut m), Ok(()));
@@ -449,8 +497,8 @@ fn with_the_default_budget_hoarding_memory_is_stopped_by_fuel_or_memory() {
     let contained = |r: Result<(), PluginFault>| matches!(r, Err(PluginFault::OutOfFuel | PluginFault::OutOfMemory));
     let mut s = WasmStrategy::new(&h.host, &h.strategy, &config("oom", 0)).unwrap();
     assert!(contained(strategy_call(&mut s)));
-    let mut z = WasmSizing::new(&h.host, &h.sizing, &config("oom", 0), &[]).unwrap();
+    let mut z = sizing(h, &config("oom", 0)).unwrap();
     assert!(contained(sizing_call(&mut z)));
-    let mut m = WasmMetaAgent::new(&h.host, &h.meta, &config("oom", 0)).unwrap();
+    let mut m = meta(h, &config("oom", 0));
     assert!(contained(meta_call(&mut m)));
 }

@@ -99,8 +99,44 @@ fn every_wrapper_refuses_a_component_of_another_world() {
     };
     world_err(WasmStrategy::new(host(), sizing, "").map(drop), "strategy", "sizing-policy");
     world_err(WasmStrategy::new(host(), meta, "").map(drop), "strategy", "meta-agent");
-    world_err(WasmMetaAgent::new(host(), strategy, "").map(drop), "meta-agent", "strategy");
+    world_err(WasmMetaAgent::new(host(), strategy, "", &[], &[]).map(drop), "meta-agent", "strategy");
     world_err(WasmSizing::new(host(), meta, "", &[]).map(drop), "sizing-policy", "meta-agent");
+}
+
+// ---- contract versions ------------------------------------------------------------
+
+/// The smallest component that imports the host interface of `version`:
+/// what a plugin built against that contract looks like to the loader.
+fn component_importing(version: &str) -> Vec<u8> {
+    wat::parse_str(format!(r#"(component (import "tradebot:plugin/host@{version}" (instance)))"#)).unwrap()
+}
+
+#[test]
+fn a_component_built_against_contract_0_1_0_is_refused_naming_both_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.wasm");
+    std::fs::write(&path, component_importing("0.1.0")).unwrap();
+    let err = host().load(&path).unwrap_err();
+    let PluginError::World { path: p, message } = &err else { panic!("{err:?}") };
+    assert_eq!(p, &path);
+    assert!(message.contains("tradebot:plugin@0.1.0") && message.contains("tradebot:plugin@0.2.0"), "{message}");
+    assert!(err.is_bad_input());
+    // The same shape with the current version passes the version check (and
+    // then matches no world: it exports nothing).
+    std::fs::write(&path, component_importing("0.2.0")).unwrap();
+    let err = host().load(&path).unwrap_err();
+    let PluginError::World { message, .. } = &err else { panic!("{err:?}") };
+    assert!(message.contains("match no single world"), "{message}");
+}
+
+#[test]
+fn a_sizing_policy_lists_its_reasons_and_answers_with_their_codes() {
+    let symbols = [tradebot_core::Symbol::new("BTCUSDT").unwrap()];
+    let s = WasmSizing::new(host(), component("sizing-kelly"), "", &symbols).unwrap();
+    assert_eq!(s.reason_count(), 3);
+    assert_eq!(s.reason(0), Some("no equity or no price"));
+    assert_eq!(s.reason(2), Some("kelly"));
+    assert_eq!(s.reason(3), None);
 }
 
 // ---- files that are not components ----------------------------------------------
@@ -178,7 +214,7 @@ fn every_bundled_plugin_passes_its_self_test() {
         let calls = match world {
             World::Strategy => self_test_strategy(host(), c, config),
             World::SizingPolicy => self_test_sizing(host(), c, config),
-            World::MetaAgent => self_test_meta(host(), c, config),
+            World::MetaAgent => self_test_meta(host(), c, config, &[], &[]),
         }
         .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(calls > 0, "{name}: the self-test made no call");
@@ -190,19 +226,19 @@ fn the_hostile_plugins_in_normal_mode_pass_their_self_tests_and_fail_them_when_m
     let normal = r#"{"mode": "ok"}"#;
     self_test_strategy(host(), component("hostile-strategy"), normal).unwrap();
     self_test_sizing(host(), component("hostile-sizing"), normal).unwrap();
-    self_test_meta(host(), component("hostile-meta"), normal).unwrap();
+    self_test_meta(host(), component("hostile-meta"), normal, &[], &[]).unwrap();
     let trap = r#"{"mode": "trap"}"#;
     for err in [
         self_test_strategy(host(), component("hostile-strategy"), trap).unwrap_err(),
         self_test_sizing(host(), component("hostile-sizing"), trap).unwrap_err(),
-        self_test_meta(host(), component("hostile-meta"), trap).unwrap_err(),
+        self_test_meta(host(), component("hostile-meta"), trap, &[], &[]).unwrap_err(),
     ] {
         let PluginError::SelfTest { message, .. } = &err else { panic!("{err:?}") };
         assert!(message.contains("trap"), "{message}");
     }
     let err = self_test_sizing(host(), component("hostile-sizing"), r#"{"mode": "bad-stop"}"#).unwrap_err();
     assert!(err.to_string().contains("stop"), "{err}");
-    let err = self_test_meta(host(), component("hostile-meta"), r#"{"mode": "sum"}"#).unwrap_err();
+    let err = self_test_meta(host(), component("hostile-meta"), r#"{"mode": "sum"}"#, &[], &[]).unwrap_err();
     assert!(err.to_string().contains("invalid_output"), "{err}");
 }
 

@@ -1,14 +1,18 @@
 //! The bundled meta-agents compute the seed's formulas: each is checked
 //! against a plain Rust rewrite of its formula on the sample predictions and
 //! on hand-made ones (agreeing, split, one dissenter), to 1e-12.
+//!
+//! Every instance is told the six sample agents at `init` (contract 0.2.0);
+//! a prediction set names some of them, and the others are absent (NaN).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::float_cmp)]
 
 use std::sync::OnceLock;
 
-use tradebot_plugin::wit::{AgentPrediction, Probabilities};
+use tradebot_core::PluginFault;
+use tradebot_plugin::wit::MarketContext;
 use tradebot_plugin::{
-    LoadedComponent, MetaOutcome, PluginError, PluginHost, PluginLimits, WasmMetaAgent, bundled_plugin, sample_context,
-    sample_predictions,
+    LoadedComponent, MetaOutcome, PluginError, PluginHost, PluginLimits, Prediction, WasmMetaAgent, bundled_plugin,
+    sample_agents, sample_context, sample_predictions, sample_symbols,
 };
 
 // ---- shared host and components -------------------------------------------
@@ -34,23 +38,47 @@ fn plugins() -> &'static Plugins {
     })
 }
 
+/// An instance told the six sample agents and the sample symbol.
 fn agent(loaded: &LoadedComponent, config: &str) -> WasmMetaAgent {
-    WasmMetaAgent::new(&plugins().host, loaded, config).unwrap()
+    new_agent(loaded, config, &sample_agents()).unwrap()
 }
 
-// ---- the seed's formulas, written out ---------------------------------------
-
-fn prediction(agent: &str, [down, neutral, up]: [f64; 3], confidence: f64) -> AgentPrediction {
-    AgentPrediction {
-        agent: agent.into(),
-        probabilities: Probabilities { down, neutral, up },
-        confidence,
-        latency_us: 50.0,
-    }
+fn new_agent(loaded: &LoadedComponent, config: &str, agents: &[String]) -> Result<WasmMetaAgent, PluginError> {
+    WasmMetaAgent::new(&plugins().host, loaded, config, agents, &sample_symbols())
 }
 
-fn probs(p: &AgentPrediction) -> [f64; 3] {
-    [p.probabilities.down, p.probabilities.neutral, p.probabilities.up]
+/// One agent's prediction with its name, as the formulas below read it.
+#[derive(Clone, Debug)]
+struct Named {
+    agent: String,
+    prediction: Prediction,
+}
+
+fn prediction(agent: &str, probabilities: [f64; 3], confidence: f64) -> Named {
+    Named { agent: agent.into(), prediction: Prediction { probabilities, confidence, latency_us: 50.0 } }
+}
+
+fn probs(p: &Named) -> [f64; 3] {
+    p.prediction.probabilities
+}
+
+/// The sample predictions with the sample agents' names.
+fn named_sample() -> Vec<Named> {
+    sample_agents()
+        .into_iter()
+        .zip(sample_predictions())
+        .map(|(agent, p)| Named { agent, prediction: p.unwrap() })
+        .collect()
+}
+
+/// `set` laid out in `agents` order, the agents not in it absent.
+fn laid_out(set: &[Named], agents: &[String]) -> Vec<Option<Prediction>> {
+    agents.iter().map(|a| set.iter().find(|p| &p.agent == a).map(|p| p.prediction)).collect()
+}
+
+/// Combines `set` on an instance told the sample agents.
+fn combine(m: &mut WasmMetaAgent, set: &[Named], context: &MarketContext) -> MetaOutcome {
+    m.combine(laid_out(set, &sample_agents()), context)
 }
 
 /// Index of the largest value, the first on ties.
@@ -65,7 +93,7 @@ fn argmax(v: [f64; 3]) -> usize {
 }
 
 /// One minus the share of agents whose most probable class is the most common one.
-fn disagreement(predictions: &[AgentPrediction]) -> f64 {
+fn disagreement(predictions: &[Named]) -> f64 {
     let mut counts = [0usize; 3];
     for p in predictions {
         counts[argmax(probs(p))] += 1;
@@ -84,7 +112,7 @@ struct Expected {
 /// Confidence and should-trade from combined probabilities, as every seed
 /// combiner does it: `(1 - d) * max(p)`, trade with confidence >= 0.55 and
 /// disagreement <= 0.4 (or the given thresholds).
-fn finish(probabilities: [f64; 3], predictions: &[AgentPrediction], thresholds: (f64, f64)) -> Expected {
+fn finish(probabilities: [f64; 3], predictions: &[Named], thresholds: (f64, f64)) -> Expected {
     let d = disagreement(predictions);
     let confidence = (1.0 - d) * probabilities.iter().copied().fold(f64::MIN, f64::max);
     Expected {
@@ -98,11 +126,11 @@ fn finish(probabilities: [f64; 3], predictions: &[AgentPrediction], thresholds: 
 const SEED_THRESHOLDS: (f64, f64) = (0.55, 0.4);
 
 /// `final = Σ w·c·p / Σ w·c`, with `w` the agent's weight (1 unless given).
-fn confidence_weighted(predictions: &[AgentPrediction], weight: impl Fn(&str) -> f64) -> [f64; 3] {
+fn confidence_weighted(predictions: &[Named], weight: impl Fn(&str) -> f64) -> [f64; 3] {
     let mut sum = [0.0; 3];
     let mut total = 0.0;
     for p in predictions {
-        let w = p.confidence * weight(&p.agent);
+        let w = p.prediction.confidence * weight(&p.agent);
         for (s, v) in sum.iter_mut().zip(probs(p)) {
             *s += w * v;
         }
@@ -111,7 +139,7 @@ fn confidence_weighted(predictions: &[AgentPrediction], weight: impl Fn(&str) ->
     sum.map(|s| s / total)
 }
 
-fn simple_average(predictions: &[AgentPrediction]) -> [f64; 3] {
+fn simple_average(predictions: &[Named]) -> [f64; 3] {
     let n = predictions.len() as f64;
     [0, 1, 2].map(|k| predictions.iter().map(|p| probs(p)[k]).sum::<f64>() / n)
 }
@@ -128,8 +156,8 @@ fn assert_matches(what: &str, got: &MetaOutcome, want: &Expected) {
 
 /// Prediction sets with known shapes, besides the sample's six agents
 /// (three say down, three say up: disagreement 0.5).
-fn prediction_sets() -> Vec<(&'static str, Vec<AgentPrediction>)> {
-    let sample = sample_predictions();
+fn prediction_sets() -> Vec<(&'static str, Vec<Named>)> {
+    let sample = named_sample();
     vec![
         ("the six sample agents", sample.clone()),
         ("the first three sample agents (all down)", sample[..3].to_vec()),
@@ -178,7 +206,7 @@ fn confidence_weighted_is_the_seed_formula_with_equal_weights() {
     let mut traded = 0;
     for (what, predictions) in prediction_sets() {
         let want = finish(confidence_weighted(&predictions, |_| 1.0), &predictions, SEED_THRESHOLDS);
-        let got = m.combine(&predictions, &context);
+        let got = combine(&mut m, &predictions, &context);
         assert_matches(what, &got, &want);
         traded += usize::from(got.should_trade);
     }
@@ -189,12 +217,13 @@ fn confidence_weighted_is_the_seed_formula_with_equal_weights() {
 #[test]
 fn confidence_weighted_on_the_sample_predictions_is_split_and_does_not_trade() {
     let mut m = agent(&plugins().confidence_weighted, "");
-    let out = m.combine(&sample_predictions(), &sample_context());
+    let out = combine(&mut m, &named_sample(), &sample_context());
     assert_eq!(out.fault, None);
     assert!((out.disagreement - 0.5).abs() < 1e-15, "{}", out.disagreement);
     assert!(!out.should_trade);
-    assert_eq!(out.notes.len(), 1);
-    assert_eq!((out.notes[0].key.as_str(), out.notes[0].value.as_str()), ("method", "confidence_weighted"));
+    // Notes only when there is something to say: each one costs the host an
+    // allocation on the hot path.
+    assert!(out.notes.is_empty(), "{:?}", out.notes);
 }
 
 #[test]
@@ -209,11 +238,11 @@ fn confidence_weighted_applies_per_agent_weights_from_its_config() {
     let context = sample_context();
     for (what, predictions) in prediction_sets() {
         let want = finish(confidence_weighted(&predictions, weight), &predictions, SEED_THRESHOLDS);
-        assert_matches(what, &m.combine(&predictions, &context), &want);
+        assert_matches(what, &combine(&mut m, &predictions, &context), &want);
     }
     // The weights matter: the sample's combined probabilities move.
-    let weighted = m.combine(&sample_predictions(), &context).probabilities;
-    let plain = unweighted.combine(&sample_predictions(), &context).probabilities;
+    let weighted = combine(&mut m, &named_sample(), &context).probabilities;
+    let plain = combine(&mut unweighted, &named_sample(), &context).probabilities;
     assert!((weighted[0] - plain[0]).abs() > 1e-3, "{weighted:?} vs {plain:?}");
 }
 
@@ -222,16 +251,16 @@ fn confidence_weighted_reads_its_thresholds_from_its_config() {
     // The sample is split (disagreement 0.5): the seed's rule does not trade,
     // a rule that tolerates any disagreement and confidence does.
     let mut m = agent(&plugins().confidence_weighted, r#"{"min_confidence": 0.0, "max_disagreement": 1.0}"#);
-    let predictions = sample_predictions();
+    let predictions = named_sample();
     let want = finish(confidence_weighted(&predictions, |_| 1.0), &predictions, (0.0, 1.0));
     assert!(want.should_trade);
-    assert_matches("permissive thresholds", &m.combine(&predictions, &sample_context()), &want);
+    assert_matches("permissive thresholds", &combine(&mut m, &predictions, &sample_context()), &want);
 }
 
 #[test]
 fn every_combiner_abstains_without_predictions() {
     for (name, loaded) in [("confidence-weighted", &plugins().confidence_weighted), ("average", &plugins().average)] {
-        let out = agent(loaded, "").combine(&[], &sample_context());
+        let out = combine(&mut agent(loaded, ""), &[], &sample_context());
         assert_eq!(out.fault, None, "{name}");
         assert_eq!(out.probabilities, [0.0, 1.0, 0.0], "{name}");
         assert_eq!((out.confidence, out.should_trade), (0.0, false), "{name}");
@@ -247,13 +276,13 @@ fn simple_average_is_the_mean_of_the_probabilities_whatever_the_confidences() {
     let context = sample_context();
     for (what, predictions) in prediction_sets() {
         let want = finish(simple_average(&predictions), &predictions, SEED_THRESHOLDS);
-        assert_matches(what, &m.combine(&predictions, &context), &want);
+        assert_matches(what, &combine(&mut m, &predictions, &context), &want);
     }
     // The confident dissenter counts once, like the unsure agents: the two
     // combiners disagree on that set.
     let (_, set) = prediction_sets().into_iter().find(|(w, _)| w.starts_with("a confident agent")).unwrap();
-    let avg = m.combine(&set, &context).probabilities;
-    let cw = agent(&plugins().confidence_weighted, "").combine(&set, &context).probabilities;
+    let avg = combine(&mut m, &set, &context).probabilities;
+    let cw = combine(&mut agent(&plugins().confidence_weighted, ""), &set, &context).probabilities;
     assert!(avg[0] < 0.6 && cw[0] > 0.7, "average {avg:?}, confidence-weighted {cw:?}");
 }
 
@@ -290,7 +319,7 @@ fn learned_config(net: &Net) -> String {
 
 /// `softmax(W2 · relu(W1 · x + b1) + b2)`, x = trend's then pattern's
 /// probabilities (down, neutral, up).
-fn forward(net: &Net, predictions: &[AgentPrediction]) -> [f64; 3] {
+fn forward(net: &Net, predictions: &[Named]) -> [f64; 3] {
     let find = |name: &str| probs(predictions.iter().find(|p| p.agent == name).unwrap());
     let x: Vec<f64> = [find("trend"), find("pattern")].concat();
     let h: [f64; 2] = [0, 1].map(|j| ((0..6).map(|i| net.w1[j][i] * x[i]).sum::<f64>() + net.b1[j]).max(0.0));
@@ -311,24 +340,25 @@ fn learned_combiner_is_the_forward_pass_of_its_weights() {
     assert!(sets.len() >= 4, "too few sets with both agents");
     for (what, predictions) in sets {
         let want = finish(forward(&NET, &predictions), &predictions, SEED_THRESHOLDS);
-        let got = m.combine(&predictions, &context);
+        let got = combine(&mut m, &predictions, &context);
         assert_matches(what, &got, &want);
-        assert!(got.notes.iter().any(|n| n.key == "method" && n.value == "learned"), "{:?}", got.notes);
+        assert!(got.notes.is_empty(), "{:?}", got.notes);
     }
 }
 
 #[test]
 fn learned_combiner_finds_its_agents_by_name_not_position() {
+    // The same named predictions, handed over by two runs that list their
+    // agents in opposite orders.
+    let reversed: Vec<String> = sample_agents().into_iter().rev().collect();
     let mut m = agent(&plugins().learned, &learned_config(&NET));
+    let mut r = new_agent(&plugins().learned, &learned_config(&NET), &reversed).unwrap();
     let context = sample_context();
-    let predictions = sample_predictions();
-    let mut reversed = predictions.clone();
-    reversed.reverse();
-    let a = m.combine(&predictions, &context);
-    let b = m.combine(&reversed, &context);
-    assert_eq!(a.fault, None);
+    let predictions = named_sample();
+    let a = m.combine(laid_out(&predictions, &sample_agents()), &context);
+    let b = r.combine(laid_out(&predictions, &reversed), &context);
+    assert_eq!((a.fault, b.fault), (None, None));
     assert_eq!(a.probabilities, b.probabilities);
-    // The probabilities are not just the first agents' inputs in order.
     let want = forward(&NET, &predictions);
     for (g, w) in b.probabilities.iter().zip(want) {
         assert!((g - w).abs() <= 1e-12);
@@ -336,10 +366,10 @@ fn learned_combiner_finds_its_agents_by_name_not_position() {
 }
 
 #[test]
-fn learned_combiner_abstains_when_an_agent_it_was_trained_on_is_missing() {
+fn learned_combiner_abstains_when_an_agent_it_was_trained_on_says_nothing() {
     let mut m = agent(&plugins().learned, &learned_config(&NET));
     let only_trend = vec![prediction("trend", [0.1, 0.1, 0.8], 0.9)];
-    let out = m.combine(&only_trend, &sample_context());
+    let out = combine(&mut m, &only_trend, &sample_context());
     assert_eq!(out.fault, None);
     assert_eq!(out.probabilities, [0.0, 1.0, 0.0]);
     assert!(!out.should_trade);
@@ -347,11 +377,19 @@ fn learned_combiner_abstains_when_an_agent_it_was_trained_on_is_missing() {
 }
 
 #[test]
+fn learned_combiner_refuses_a_run_without_an_agent_it_was_trained_on() {
+    let agents: Vec<String> = ["trend", "volatility"].map(String::from).to_vec();
+    let err = new_agent(&plugins().learned, &learned_config(&NET), &agents).unwrap_err();
+    let PluginError::Init { message, .. } = &err else { panic!("{err:?}") };
+    assert!(message.contains("\"pattern\"") && message.contains("trend, volatility"), "{message}");
+}
+
+#[test]
 fn learned_combiner_refuses_weights_of_the_wrong_shape_naming_w1() {
     // Rows of 5 inputs for two agents (3 × 2 = 6 needed).
     let bad = r#"{"agents": ["trend", "pattern"], "w1": [[1, 0, 0, 0, 0], [0, 1, 0, 0, 0]], "b1": [0, 0],
                   "w2": [[1, 0], [0, 1], [1, 1]], "b2": [0, 0, 0]}"#;
-    let err = WasmMetaAgent::new(&plugins().host, &plugins().learned, bad).unwrap_err();
+    let err = new_agent(&plugins().learned, bad, &sample_agents()).unwrap_err();
     let PluginError::Init { path, message } = &err else { panic!("{err:?}") };
     assert_eq!(path, &bundled_plugin("meta-learned"));
     assert!(message.contains("w1"), "{message}");
@@ -359,14 +397,14 @@ fn learned_combiner_refuses_weights_of_the_wrong_shape_naming_w1() {
     // Three hidden rows but two hidden biases: also a w1 shape error.
     let bad = r#"{"agents": ["trend", "pattern"], "w1": [[1, 0, 0, 0, 0, 0], [0, 1, 0, 0, 0, 0], [0, 0, 1, 0, 0, 0]],
                   "b1": [0, 0], "w2": [[1, 0], [0, 1], [1, 1]], "b2": [0, 0, 0]}"#;
-    let err = WasmMetaAgent::new(&plugins().host, &plugins().learned, bad).unwrap_err();
+    let err = new_agent(&plugins().learned, bad, &sample_agents()).unwrap_err();
     let PluginError::Init { message, .. } = &err else { panic!("{err:?}") };
     assert!(message.contains("w1"), "{message}");
 }
 
 #[test]
 fn learned_combiner_needs_its_weights() {
-    let err = WasmMetaAgent::new(&plugins().host, &plugins().learned, "").unwrap_err();
+    let err = new_agent(&plugins().learned, "", &sample_agents()).unwrap_err();
     assert!(matches!(err, PluginError::Init { .. }), "{err:?}");
 }
 
@@ -394,18 +432,18 @@ const NET2: Net = Net {
 #[test]
 fn learned_combiner_uses_the_latest_weight_set_fitted_before_the_bar_and_abstains_before_the_first() {
     let mut m = agent(&plugins().learned, &learned_schedule(1_000, &NET2, 2_000));
-    let predictions = sample_predictions();
+    let predictions = named_sample();
     let at = |t: i64| {
         let mut c = sample_context();
         c.time_ns = t;
         c
     };
-    let before = m.combine(&predictions, &at(999));
+    let before = combine(&mut m, &predictions, &at(999));
     assert_eq!(before.fault, None);
     assert!(!before.should_trade);
     assert!(before.notes.iter().any(|n| n.key == "abstain"), "{:?}", before.notes);
     for (t, net) in [(1_000, &NET), (1_999, &NET), (2_000, &NET2), (9_999, &NET2)] {
-        let got = m.combine(&predictions, &at(t));
+        let got = combine(&mut m, &predictions, &at(t));
         let want = forward(net, &predictions);
         for (g, w) in got.probabilities.iter().zip(want) {
             assert!((g - w).abs() <= 1e-12, "t = {t}: {:?} vs {want:?}", got.probabilities);
@@ -416,11 +454,11 @@ fn learned_combiner_uses_the_latest_weight_set_fitted_before_the_bar_and_abstain
 #[test]
 fn learned_combiner_refuses_a_schedule_out_of_order_or_mixed_with_single_weights() {
     let unordered = learned_schedule(2_000, &NET2, 1_000);
-    let err = WasmMetaAgent::new(&plugins().host, &plugins().learned, &unordered).unwrap_err();
+    let err = new_agent(&plugins().learned, &unordered, &sample_agents()).unwrap_err();
     let PluginError::Init { message, .. } = &err else { panic!("{err:?}") };
     assert!(message.contains("from_ns must increase"), "{message}");
     let both = learned_schedule(1_000, &NET2, 2_000).replacen("\"schedule\"", "\"b2\": [0, 0, 0], \"schedule\"", 1);
-    let err = WasmMetaAgent::new(&plugins().host, &plugins().learned, &both).unwrap_err();
+    let err = new_agent(&plugins().learned, &both, &sample_agents()).unwrap_err();
     let PluginError::Init { message, .. } = &err else { panic!("{err:?}") };
     assert!(message.contains("either `schedule` or one set"), "{message}");
 }
@@ -431,15 +469,42 @@ fn the_shipped_weight_schedule_loads_and_serves_only_after_its_first_set() {
     let config = std::fs::read_to_string(path).unwrap();
     let weights: serde_json::Value = serde_json::from_str(&config).unwrap();
     let first = weights["schedule"][0]["from_ns"].as_i64().unwrap();
-    let mut m = agent(&plugins().learned, &config);
-    let agents: Vec<AgentPrediction> =
-        ["trend-lstm", "trend-mlp"].iter().map(|name| prediction(name, [0.2, 0.3, 0.5], 0.5)).collect();
+    // The run's agents as models/ensemble.toml lists them, the trained two among them.
+    let names: Vec<String> = ["trend-lstm", "trend-mlp", "vol-mlp"].map(String::from).to_vec();
+    let mut m = new_agent(&plugins().learned, &config, &names).unwrap();
+    let speaking = [0.2, 0.3, 0.5, 0.5, 10.0];
+    let agents = || {
+        names.iter().map(|n| {
+            n.starts_with("trend").then_some(Prediction {
+                probabilities: [speaking[0], speaking[1], speaking[2]],
+                confidence: speaking[3],
+                latency_us: speaking[4],
+            })
+        })
+    };
     let mut context = sample_context();
     context.time_ns = first - 1;
-    assert!(m.combine(&agents, &context).notes.iter().any(|n| n.key == "abstain"));
+    assert!(m.combine(agents(), &context).notes.iter().any(|n| n.key == "abstain"));
     context.time_ns = first;
-    let out = m.combine(&agents, &context);
+    let out = m.combine(agents(), &context);
     assert_eq!(out.fault, None);
-    assert!(out.notes.iter().any(|n| n.value == "learned"), "{:?}", out.notes);
+    assert!(out.notes.is_empty(), "{:?}", out.notes);
     assert!((out.probabilities.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+}
+
+#[test]
+fn a_request_that_does_not_fit_the_instance_is_refused_without_calling_the_plugin() {
+    let mut m = agent(&plugins().average, "");
+    let context = sample_context();
+    // One agent too few.
+    let out = m.combine(sample_predictions().into_iter().skip(1), &context);
+    assert_eq!(out.fault, Some(PluginFault::BadRequest));
+    // A symbol index outside the list given at init.
+    let mut elsewhere = sample_context();
+    elsewhere.symbol = 1;
+    let out = m.combine(sample_predictions(), &elsewhere);
+    assert_eq!((out.fault, out.should_trade), (Some(PluginFault::BadRequest), false));
+    // Counted, and the instance still works.
+    assert_eq!(m.faults()[PluginFault::BadRequest.index()], 2);
+    assert_eq!(m.combine(sample_predictions(), &context).fault, None);
 }
