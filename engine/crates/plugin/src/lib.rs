@@ -54,7 +54,7 @@ pub use meta::{
     MetaOutcome, PREDICTION_FIELDS, Prediction, WasmMetaAgent, check_meta, sample_agents, sample_context,
     sample_predictions, sample_predictions_for, sample_symbols, self_test_meta,
 };
-pub use reload::{ReloadEvent, ReloadHandle, StrategyReloader, watch_strategy};
+pub use reload::{ReloadEvent, ReloadHandle, StrategyReloader, watch_ensemble, watch_strategy};
 pub use sizing::{MAX_REASON, MAX_REASONS, WasmSizing, check_reasons, check_sizing, self_test_sizing};
 pub use slots::WasmSlots;
 pub use strategy::{MAX_STRATEGY_FEATURES, WasmStrategy, self_test_strategy};

@@ -1,11 +1,14 @@
-//! Hot reload of a strategy component while a run goes on.
+//! Hot reload of the signal stage's component while a run goes on: a
+//! strategy plugin ([`watch_strategy`]) or the ensemble's meta-agent
+//! ([`watch_ensemble`]).
 //!
 //! A watcher thread polls the component file (size, modification time and,
 //! when those change, the SHA-256 of its bytes) and also answers explicit
 //! requests ([`ReloadHandle::request`], the control command). A changed file
-//! is compiled, checked against the `strategy` world, self-tested, required to
-//! read exactly the features the run computes, and instantiated once per
-//! symbol, all on the watcher thread. Only a complete, working replacement is
+//! is compiled, checked against its world, self-tested (a strategy must also
+//! read exactly the features the run computes; a meta-agent is initialised
+//! with the run's agents and symbols), and instantiated once per symbol, all
+//! on the watcher thread. Only a complete, working replacement is
 //! handed to the signal stage, which swaps it in at the next time step, so
 //! every symbol switches between the same two candles. On any failure the
 //! old version keeps running and the failure is recorded.
@@ -28,9 +31,11 @@ use sha2::{Digest, Sha256};
 use tradebot_core::{PluginStamp, Symbol};
 use tradebot_features::FeatureSpec;
 use tradebot_kernel::StrategyReload;
-use tradebot_strategy::Strategy;
+use tradebot_strategy::{EnsembleConfig, Strategy};
 
+use crate::ensemble::WasmEnsemble;
 use crate::host::PluginHost;
+use crate::meta::self_test_meta;
 use crate::strategy::{WasmStrategy, self_test_strategy};
 
 const POLL: Duration = Duration::from_millis(100);
@@ -125,12 +130,12 @@ impl StrategyReload for StrategyReloader {
     }
 }
 
+/// Builds a complete replacement bundle from a component's bytes.
+type Build = Box<dyn FnMut(&[u8]) -> Result<(Bundle, PluginStamp), String> + Send>;
+
 struct Watch {
-    host: PluginHost,
     path: PathBuf,
-    config: String,
-    symbols: Vec<Symbol>,
-    features: Vec<FeatureSpec>,
+    build: Build,
     current: [u8; 32],
     seen: Option<(u64, SystemTime)>,
 }
@@ -140,32 +145,61 @@ fn file_sig(path: &std::path::Path) -> Option<(u64, SystemTime)> {
     Some((m.len(), m.modified().ok()?))
 }
 
-impl Watch {
-    fn attempt(&mut self, bytes: &[u8]) -> Result<(Bundle, PluginStamp), String> {
-        let loaded = self.host.load_bytes(bytes, &self.path).map_err(|e| e.to_string())?;
-        self_test_strategy(&self.host, &loaded, &self.config).map_err(|e| e.to_string())?;
-        let mut bundle: Bundle = Vec::with_capacity(self.symbols.len());
-        let mut stamp = None;
-        for _ in &self.symbols {
-            let s = WasmStrategy::new(&self.host, &loaded, &self.config).map_err(|e| e.to_string())?;
-            if s.features() != self.features.as_slice() {
-                return Err(format!(
-                    "{}: reads {:?}, the run computes {:?}; a reload cannot change the features (restart instead)",
-                    self.path.display(),
-                    s.columns(),
-                    self.features
-                ));
-            }
-            stamp = Some(s.stamp());
-            bundle.push(Box::new(s));
+/// A strategy bundle, one instance per symbol, reading `features`.
+fn build_strategies(
+    host: &PluginHost,
+    path: &std::path::Path,
+    bytes: &[u8],
+    config: &str,
+    symbols: &[Symbol],
+    features: &[FeatureSpec],
+) -> Result<(Bundle, PluginStamp), String> {
+    let loaded = host.load_bytes(bytes, path).map_err(|e| e.to_string())?;
+    self_test_strategy(host, &loaded, config).map_err(|e| e.to_string())?;
+    let mut bundle: Bundle = Vec::with_capacity(symbols.len());
+    let mut stamp = None;
+    for _ in symbols {
+        let s = WasmStrategy::new(host, &loaded, config).map_err(|e| e.to_string())?;
+        if s.features() != features {
+            return Err(format!(
+                "{}: reads {:?}, the run computes {:?}; a reload cannot change the features (restart instead)",
+                path.display(),
+                s.columns(),
+                features
+            ));
         }
-        let stamp = stamp.ok_or_else(|| "no symbols".to_owned())?;
-        Ok((bundle, stamp))
+        stamp = Some(s.stamp());
+        bundle.push(Box::new(s));
     }
+    let stamp = stamp.ok_or_else(|| "no symbols".to_owned())?;
+    Ok((bundle, stamp))
 }
 
-/// Starts watching `path`; `current` is the SHA-256 of the running version
-/// and `features` what the run computes for it.
+/// An ensemble bundle: the meta-agent at `bytes`, one instance per symbol.
+fn build_ensembles(
+    host: &PluginHost,
+    path: &std::path::Path,
+    bytes: &[u8],
+    config: &EnsembleConfig,
+    symbols: &[Symbol],
+    agents: &[String],
+) -> Result<(Bundle, PluginStamp), String> {
+    let loaded = host.load_bytes(bytes, path).map_err(|e| e.to_string())?;
+    let names: Vec<String> = symbols.iter().map(|s| s.as_str().to_owned()).collect();
+    self_test_meta(host, &loaded, &config.meta.config, agents, &names).map_err(|e| e.to_string())?;
+    let mut bundle: Bundle = Vec::with_capacity(symbols.len());
+    let mut stamp = None;
+    for symbol in 0..symbols.len() {
+        let e = WasmEnsemble::new(host, &loaded, config, symbols, symbol, agents).map_err(|e| e.to_string())?;
+        stamp = Some(e.stamp());
+        bundle.push(Box::new(e));
+    }
+    let stamp = stamp.ok_or_else(|| "no symbols".to_owned())?;
+    Ok((bundle, stamp))
+}
+
+/// Starts watching a strategy component at `path`; `current` is the SHA-256
+/// of the running version and `features` what the run computes for it.
 pub fn watch_strategy(
     host: &PluginHost,
     path: PathBuf,
@@ -174,6 +208,27 @@ pub fn watch_strategy(
     features: Vec<FeatureSpec>,
     current: [u8; 32],
 ) -> (StrategyReloader, ReloadHandle) {
+    let (host, at) = (host.clone(), path.clone());
+    let build: Build = Box::new(move |bytes| build_strategies(&host, &at, bytes, &config, &symbols, &features));
+    watch(path, current, build)
+}
+
+/// Starts watching the ensemble's meta-agent component (`config.meta.path`);
+/// a replacement is initialised with the same config, agents and symbols.
+pub fn watch_ensemble(
+    host: &PluginHost,
+    config: EnsembleConfig,
+    symbols: Vec<Symbol>,
+    agents: Vec<String>,
+    current: [u8; 32],
+) -> (StrategyReloader, ReloadHandle) {
+    let (host, path) = (host.clone(), config.meta.path.clone());
+    let at = path.clone();
+    let build: Build = Box::new(move |bytes| build_ensembles(&host, &at, bytes, &config, &symbols, &agents));
+    watch(path, current, build)
+}
+
+fn watch(path: PathBuf, current: [u8; 32], build: Build) -> (StrategyReloader, ReloadHandle) {
     let shared = Arc::new(Shared {
         requested: AtomicBool::new(false),
         stop: AtomicBool::new(false),
@@ -183,7 +238,7 @@ pub fn watch_strategy(
     let handle = ReloadHandle { shared: shared.clone() };
     let ready = Arc::new(ArrayQueue::new(1));
     let retired = Arc::new(ArrayQueue::new(4));
-    let mut watch = Watch { seen: file_sig(&path), host: host.clone(), path, config, symbols, features, current };
+    let mut watch = Watch { seen: file_sig(&path), path, build, current };
     let (r, old) = (ready.clone(), retired.clone());
     let thread = std::thread::Builder::new()
         .name("plugin-reload".into())
@@ -202,7 +257,7 @@ pub fn watch_strategy(
                 if hash == watch.current && !forced {
                     continue;
                 }
-                let event = match watch.attempt(&bytes) {
+                let event = match (watch.build)(&bytes) {
                     Ok((bundle, stamp)) => {
                         // A staged bundle nobody took yet is superseded.
                         drop(r.force_push(bundle));

@@ -11,7 +11,7 @@ use crate::ensemble::WasmEnsemble;
 use crate::meta::self_test_meta;
 
 use crate::host::PluginHost;
-use crate::reload::{ReloadHandle, watch_strategy};
+use crate::reload::{ReloadHandle, watch_ensemble, watch_strategy};
 use crate::sizing::{WasmSizing, self_test_sizing};
 use crate::strategy::{WasmStrategy, self_test_strategy};
 
@@ -19,8 +19,8 @@ use crate::strategy::{WasmStrategy, self_test_strategy};
 #[derive(Debug)]
 pub struct WasmSlots {
     host: PluginHost,
-    /// Watch strategy files for new versions (paper/live, or a replay that
-    /// asks for it).
+    /// Watch strategy and meta-agent files for new versions (paper/live, or
+    /// a replay that asks for it).
     hot_reload: bool,
     handles: Mutex<Vec<ReloadHandle>>,
 }
@@ -30,7 +30,7 @@ impl WasmSlots {
         WasmSlots { host, hot_reload, handles: Mutex::new(Vec::new()) }
     }
 
-    /// The reload handles of the strategies built so far.
+    /// The reload handles of the strategies and ensembles built so far.
     pub fn reload_handles(&self) -> Vec<ReloadHandle> {
         self.handles.lock().map(|h| h.clone()).unwrap_or_default()
     }
@@ -81,9 +81,17 @@ impl SlotProvider for WasmSlots {
                     .map_err(|e| e.to_string())
             })
             .collect::<Result<Vec<_>, _>>()?;
-        // The meta-agent is not watched for new versions yet: hot reload
-        // covers strategy plugins only.
-        Ok(StrategyBundle { strategies, reload: None })
+        let reload = if self.hot_reload {
+            let (reloader, handle) =
+                watch_ensemble(&self.host, config.clone(), symbols.to_vec(), agents.to_vec(), loaded.sha256);
+            if let Ok(mut h) = self.handles.lock() {
+                h.push(handle);
+            }
+            Some(Box::new(reloader) as Box<dyn tradebot_kernel::StrategyReload>)
+        } else {
+            None
+        };
+        Ok(StrategyBundle { strategies, reload })
     }
 
     fn sizing(&self, plugin: &PluginRef, symbols: &[Symbol]) -> Result<Box<dyn SizingPolicy>, String> {

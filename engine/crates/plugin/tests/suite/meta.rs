@@ -508,3 +508,56 @@ fn a_request_that_does_not_fit_the_instance_is_refused_without_calling_the_plugi
     assert_eq!(m.faults()[PluginFault::BadRequest.index()], 2);
     assert_eq!(m.combine(sample_predictions(), &context).fault, None);
 }
+
+// ---- hot reload -------------------------------------------------------------------
+
+#[test]
+fn a_meta_agent_is_hot_reloaded_with_the_runs_agents_and_a_broken_replacement_is_refused() {
+    use std::time::Duration;
+    use tradebot_kernel::StrategyReload;
+    use tradebot_plugin::{ReloadEvent, watch_ensemble};
+
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("meta.wasm");
+    let original = std::fs::read(bundled_plugin("meta-average")).unwrap();
+    std::fs::write(&live, &original).unwrap();
+    let config = tradebot_strategy::EnsembleConfig {
+        meta: tradebot_core::PluginRef { path: live.clone(), config: String::new(), config_file: None },
+        long_short: false,
+        exit_when_unsure: true,
+    };
+    let symbols: Vec<tradebot_core::Symbol> =
+        ["ETHBTC", "LTCBTC"].iter().map(|s| tradebot_core::Symbol::new(s).unwrap()).collect();
+    let agents = vec!["trend-lstm".to_owned(), "trend-mlp".to_owned()];
+    let current: [u8; 32] = plugins().average.sha256;
+    let (mut reloader, handle) = watch_ensemble(&plugins().host, config, symbols, agents, current);
+    let replace = |bytes: &[u8]| {
+        let tmp = dir.path().join("incoming.wasm");
+        std::fs::write(&tmp, bytes).unwrap();
+        std::fs::rename(&tmp, &live).unwrap();
+    };
+
+    // A new version: one ensemble per symbol, made on the watcher thread.
+    replace(&std::fs::read(bundled_plugin("meta-confidence-weighted")).unwrap());
+    assert!(handle.wait_for_attempts(1, Duration::from_secs(60)));
+    let [ReloadEvent::Staged(stamp)] = handle.events()[..] else { panic!("{:?}", handle.events()) };
+    assert_eq!(stamp.name(), "meta-confidence-weighted");
+    let bundle = reloader.poll().expect("a staged bundle");
+    assert_eq!(bundle.len(), 2);
+    assert!(bundle.iter().all(|s| s.name().contains("meta-confidence-weighted@")), "{}", bundle[0].name());
+    reloader.retire(bundle);
+
+    // A learned combiner without weights (the run's config is "") fails its
+    // init; noise is not a component. Both are refused and nothing is staged.
+    replace(&std::fs::read(bundled_plugin("meta-learned")).unwrap());
+    assert!(handle.wait_for_attempts(2, Duration::from_secs(60)));
+    replace(b"not a component");
+    assert!(handle.wait_for_attempts(3, Duration::from_secs(60)));
+    let events = handle.events();
+    assert!(
+        matches!(&events[1], ReloadEvent::Rejected { reason } if reason.contains("init refused the config")),
+        "{events:?}"
+    );
+    assert!(matches!(&events[2], ReloadEvent::Rejected { .. }), "{events:?}");
+    assert!(reloader.poll().is_none());
+}
