@@ -34,7 +34,7 @@ use tradebot_kernel::StrategyReload;
 use tradebot_strategy::{EnsembleConfig, Strategy};
 
 use crate::ensemble::WasmEnsemble;
-use crate::host::PluginHost;
+use crate::host::{LoadedComponent, PluginHost};
 use crate::meta::self_test_meta;
 use crate::strategy::{WasmStrategy, self_test_strategy};
 
@@ -175,22 +175,22 @@ fn build_strategies(
     Ok((bundle, stamp))
 }
 
-/// An ensemble bundle: the meta-agent at `bytes`, one instance per symbol.
-fn build_ensembles(
+/// An ensemble bundle: the meta-agent `loaded`, self-tested with the run's
+/// agents and symbols, one instance per symbol. The run's first load and
+/// every reload build it the same way.
+pub(crate) fn build_ensembles(
     host: &PluginHost,
-    path: &std::path::Path,
-    bytes: &[u8],
+    loaded: &LoadedComponent,
     config: &EnsembleConfig,
     symbols: &[Symbol],
     agents: &[String],
 ) -> Result<(Bundle, PluginStamp), String> {
-    let loaded = host.load_bytes(bytes, path).map_err(|e| e.to_string())?;
     let names: Vec<String> = symbols.iter().map(|s| s.as_str().to_owned()).collect();
-    self_test_meta(host, &loaded, &config.meta.config, agents, &names).map_err(|e| e.to_string())?;
+    self_test_meta(host, loaded, &config.meta.config, agents, &names).map_err(|e| e.to_string())?;
     let mut bundle: Bundle = Vec::with_capacity(symbols.len());
     let mut stamp = None;
     for symbol in 0..symbols.len() {
-        let e = WasmEnsemble::new(host, &loaded, config, symbols, symbol, agents).map_err(|e| e.to_string())?;
+        let e = WasmEnsemble::new(host, loaded, config, symbols, symbol, agents).map_err(|e| e.to_string())?;
         stamp = Some(e.stamp());
         bundle.push(Box::new(e));
     }
@@ -224,7 +224,10 @@ pub fn watch_ensemble(
 ) -> (StrategyReloader, ReloadHandle) {
     let (host, path) = (host.clone(), config.meta.path.clone());
     let at = path.clone();
-    let build: Build = Box::new(move |bytes| build_ensembles(&host, &at, bytes, &config, &symbols, &agents));
+    let build: Build = Box::new(move |bytes| {
+        let loaded = host.load_bytes(bytes, &at).map_err(|e| e.to_string())?;
+        build_ensembles(&host, &loaded, &config, &symbols, &agents)
+    });
     watch(path, current, build)
 }
 

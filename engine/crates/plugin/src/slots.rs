@@ -3,15 +3,12 @@
 use std::sync::Mutex;
 
 use tradebot_core::{PluginRef, Symbol};
-use tradebot_kernel::{SlotProvider, StrategyBundle};
+use tradebot_kernel::{SlotProvider, StrategyBundle, StrategyReload};
 use tradebot_risk::SizingPolicy;
 use tradebot_strategy::{EnsembleConfig, Strategy};
 
-use crate::ensemble::WasmEnsemble;
-use crate::meta::self_test_meta;
-
 use crate::host::PluginHost;
-use crate::reload::{ReloadHandle, watch_ensemble, watch_strategy};
+use crate::reload::{ReloadHandle, StrategyReloader, build_ensembles, watch_ensemble, watch_strategy};
 use crate::sizing::{WasmSizing, self_test_sizing};
 use crate::strategy::{WasmStrategy, self_test_strategy};
 
@@ -28,6 +25,14 @@ pub struct WasmSlots {
 impl WasmSlots {
     pub fn new(host: PluginHost, hot_reload: bool) -> Self {
         WasmSlots { host, hot_reload, handles: Mutex::new(Vec::new()) }
+    }
+
+    /// Keeps the operator's handle of a new watcher and gives the kernel its side.
+    fn keep(&self, (reloader, handle): (StrategyReloader, ReloadHandle)) -> Box<dyn StrategyReload> {
+        if let Ok(mut h) = self.handles.lock() {
+            h.push(handle);
+        }
+        Box::new(reloader)
     }
 
     /// The reload handles of the strategies and ensembles built so far.
@@ -47,18 +52,14 @@ impl SlotProvider for WasmSlots {
         }
         let reload = if self.hot_reload {
             let features = strategies.first().map(|s| s.features().to_vec()).unwrap_or_default();
-            let (reloader, handle) = watch_strategy(
+            Some(self.keep(watch_strategy(
                 &self.host,
                 plugin.path.clone(),
                 plugin.config.clone(),
                 symbols.to_vec(),
                 features,
                 loaded.sha256,
-            );
-            if let Ok(mut h) = self.handles.lock() {
-                h.push(handle);
-            }
-            Some(Box::new(reloader) as Box<dyn tradebot_kernel::StrategyReload>)
+            )))
         } else {
             None
         };
@@ -72,25 +73,10 @@ impl SlotProvider for WasmSlots {
         agents: &[String],
     ) -> Result<StrategyBundle, String> {
         let loaded = self.host.load(&config.meta.path).map_err(|e| e.to_string())?;
-        let names: Vec<String> = symbols.iter().map(|s| s.as_str().to_owned()).collect();
-        self_test_meta(&self.host, &loaded, &config.meta.config, agents, &names).map_err(|e| e.to_string())?;
-        let strategies = (0..symbols.len())
-            .map(|symbol| {
-                WasmEnsemble::new(&self.host, &loaded, config, symbols, symbol, agents)
-                    .map(|e| Box::new(e) as Box<dyn Strategy>)
-                    .map_err(|e| e.to_string())
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let reload = if self.hot_reload {
-            let (reloader, handle) =
-                watch_ensemble(&self.host, config.clone(), symbols.to_vec(), agents.to_vec(), loaded.sha256);
-            if let Ok(mut h) = self.handles.lock() {
-                h.push(handle);
-            }
-            Some(Box::new(reloader) as Box<dyn tradebot_kernel::StrategyReload>)
-        } else {
-            None
-        };
+        let (strategies, _) = build_ensembles(&self.host, &loaded, config, symbols, agents)?;
+        let reload = self.hot_reload.then(|| {
+            self.keep(watch_ensemble(&self.host, config.clone(), symbols.to_vec(), agents.to_vec(), loaded.sha256))
+        });
         Ok(StrategyBundle { strategies, reload })
     }
 
