@@ -9,7 +9,9 @@
 //!   (76 columns). Before criterion runs it, 1,000,000 updates are timed one
 //!   by one into an HDR histogram and p50/p90/p99/p99.9/max are printed.
 //!
-//! `cargo bench -p tradebot-bench --bench features`
+//! `cargo bench -p tradebot-bench --bench features`; with
+//! `FEATURE_BENCH_BREAKDOWN=1` it first prints each default-set feature's
+//! mean cost per bar, measured alone.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
@@ -98,8 +100,38 @@ fn print_update_percentiles(data: &[Candle]) {
     );
 }
 
+/// Mean cost of each feature of the default set alone (1,000,000 bars
+/// each): where a per-bar budget goes. Printed, not asserted.
+fn print_per_feature_cost(data: &[Candle]) {
+    let set = FeatureSetDef::default_v1();
+    let mut rows: Vec<(f64, String)> = set
+        .features
+        .iter()
+        .map(|f| {
+            let def = FeatureSetDef { name: "one".into(), version: 1, features: vec![*f] };
+            let mut m = FeatureMatrix::new(def).unwrap();
+            let t = Instant::now();
+            let mut acc = 0.0;
+            for bar in data {
+                acc += m.update(black_box(bar))[0];
+            }
+            black_box(acc);
+            (t.elapsed().as_nanos() as f64 / data.len() as f64, f.columns()[0].clone())
+        })
+        .collect();
+    rows.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let total: f64 = rows.iter().map(|r| r.0).sum();
+    println!("features/default_v1 per feature (mean ns per bar, alone; sum {total:.0} ns):");
+    for (ns, name) in rows {
+        println!("  {name:<24} {ns:>8.1}");
+    }
+}
+
 fn main() {
     let data = bars(BARS);
+    if std::env::var_os("FEATURE_BENCH_BREAKDOWN").is_some() {
+        print_per_feature_cost(&data);
+    }
     let mut c = Criterion::default().configure_from_args();
     let mut g = c.benchmark_group("features");
     g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(8));

@@ -20,8 +20,19 @@
 //!
 //! The bins move with the window's range, so every update rebins the window:
 //! a bounded O(window + bins) scan over memory allocated in `new`, not O(1).
+//! What keeps it cheap: the range comes from monotonic queues (O(1)); each
+//! bar's bin is cached, and while the range is unchanged (most bars) only
+//! two bins change — the leaving bar's bin is re-summed from the cached
+//! indices (compares, no arithmetic on prices) and the new bar's volume is
+//! added to its bin; when the range moves, every bar is re-binned with a
+//! multiplication instead of a division, falling back to the exact
+//! expression above where the product lands within 1e-9 of a bin edge.
+//! Every bin sum is still formed oldest bar first, so the values equal the
+//! reference's full re-binning bit for bit (checked in the tests below).
 
 use tradebot_core::Candle;
+
+use crate::{RollingMax, RollingMin};
 
 /// One bar's profile summary.
 #[derive(Copy, Clone, Debug, PartialEq)]
@@ -36,8 +47,13 @@ const UNDEFINED: VolumeProfileValue = VolumeProfileValue { poc: f64::NAN, vah: f
 /// Rolling volume profile; NaN for the first `window - 1` bars.
 #[derive(Clone, Debug)]
 pub struct VolumeProfile {
-    /// `(typical price, volume, high, low)` of the last `window` bars.
-    ring: Box<[(f64, f64, f64, f64)]>,
+    /// `(typical price, volume, bin)` of the last `window` bars; the bins
+    /// are those of the range in `binned`.
+    ring: Box<[(f64, f64, u32)]>,
+    /// `(hi, lo)` the cached bins were computed for, if they are current.
+    binned: Option<(f64, f64)>,
+    highs: RollingMax,
+    lows: RollingMin,
     next: usize,
     seen: usize,
     volume: Box<[f64]>,
@@ -49,7 +65,10 @@ impl VolumeProfile {
     /// fraction of volume in the value area (0.7 is the usual setting).
     pub fn new(window: usize, bins: usize, value_area: f64) -> Self {
         VolumeProfile {
-            ring: vec![(0.0, 0.0, 0.0, 0.0); window.max(1)].into_boxed_slice(),
+            ring: vec![(0.0, 0.0, 0); window.max(1)].into_boxed_slice(),
+            binned: None,
+            highs: RollingMax::new(window.max(1)),
+            lows: RollingMin::new(window.max(1)),
             next: 0,
             seen: 0,
             volume: vec![0.0; bins.max(1)].into_boxed_slice(),
@@ -59,28 +78,29 @@ impl VolumeProfile {
 
     pub fn update(&mut self, bar: &Candle) -> VolumeProfileValue {
         let n = self.ring.len();
-        self.ring[self.next] = ((bar.high + bar.low + bar.close) / 3.0, bar.volume, bar.high, bar.low);
-        self.next = if self.next + 1 == n { 0 } else { self.next + 1 };
+        let (hi, lo) = (self.highs.update(bar.high), self.lows.update(bar.low));
+        let tp = (bar.high + bar.low + bar.close) / 3.0;
+        let was_full = self.seen >= n;
+        let at = self.next;
+        let leaving = self.ring[at];
+        self.ring[at] = (tp, bar.volume, 0);
+        self.next = if at + 1 == n { 0 } else { at + 1 };
         self.seen = self.seen.saturating_add(1);
         if self.seen < n {
             return UNDEFINED;
         }
-        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        for &(_, _, h, l) in self.ring.iter() {
-            lo = lo.min(l);
-            hi = hi.max(h);
-        }
+        let total = if was_full && hi > lo && self.binned == Some((hi, lo)) {
+            let b = self.bin(tp, hi, lo);
+            self.ring[at].2 = b;
+            let total = self.resum(leaving.2);
+            if b != leaving.2 {
+                self.volume[b as usize] += bar.volume;
+            }
+            total
+        } else {
+            self.rebin(hi, lo)
+        };
         let bins = self.volume.len();
-        self.volume.fill(0.0);
-        let mut total = 0.0;
-        // Oldest bar first, so the sums are formed in a fixed, documented
-        // order (the reference script adds in the same order).
-        for k in 0..n {
-            let (tp, v, _, _) = self.ring[(self.next + k) % n];
-            let i = if hi > lo { (((tp - lo) / (hi - lo) * bins as f64).floor() as usize).min(bins - 1) } else { 0 };
-            self.volume[i] += v;
-            total += v;
-        }
         if total.is_nan() || total <= 0.0 {
             return UNDEFINED;
         }
@@ -119,6 +139,116 @@ impl VolumeProfile {
             poc: lo + (poc as f64 + 0.5) * w,
             vah: lo + (high + 1) as f64 * w,
             val: lo + low as f64 * w,
+        }
+    }
+
+    /// Bin of a typical price for the range `[lo, hi]`, `hi > lo`.
+    #[inline]
+    fn bin(&self, tp: f64, hi: f64, lo: f64) -> u32 {
+        let (range, nbins) = (hi - lo, self.volume.len() as f64);
+        let fast = (tp - lo) * (nbins / range);
+        // `as i64` is `floor` here (values >= 0; NaN and tiny negatives from
+        // rounding go to bin 0, as `floor` then a clamp would send them).
+        let frac = fast - (fast as i64) as f64;
+        let u = if (1e-9..1.0 - 1e-9).contains(&frac) { fast } else { (tp - lo) / range * nbins };
+        (u as i64).clamp(0, self.volume.len() as i64 - 1) as u32
+    }
+
+    /// Bins every bar of the window for the range `[lo, hi]`; returns the
+    /// total volume, added in bar order as the reference adds it.
+    fn rebin(&mut self, hi: f64, lo: f64) -> f64 {
+        self.volume.fill(0.0);
+        let mut total = 0.0;
+        let next = self.next;
+        for k in 0..self.ring.len() {
+            // Oldest first: the ring from `next` on, then its start.
+            let j = if next + k < self.ring.len() { next + k } else { next + k - self.ring.len() };
+            let (tp, v, _) = self.ring[j];
+            let b = if hi > lo { self.bin(tp, hi, lo) } else { 0 };
+            self.ring[j].2 = b;
+            self.volume[b as usize] += v;
+            total += v;
+        }
+        self.binned = (hi > lo).then_some((hi, lo));
+        total
+    }
+
+    /// Re-sums one bin from the cached indices, oldest bar first; returns
+    /// the total volume, added in bar order (one pass, two independent add
+    /// chains).
+    fn resum(&mut self, bin: u32) -> f64 {
+        let (newer, older) = self.ring.split_at(self.next);
+        let (mut sum, mut total) = (0.0, 0.0);
+        for part in [older, newer] {
+            for &(_, v, b) in part {
+                total += v;
+                if b == bin {
+                    sum += v;
+                }
+            }
+        }
+        self.volume[bin as usize] = sum;
+        total
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::float_cmp)]
+    use super::*;
+    use proptest::prelude::*;
+    use tradebot_core::Timestamp;
+
+    /// The bins of one window as the module doc defines them: a scan for
+    /// the range, the exact formula for every bar, oldest bar first.
+    fn literal_bins(window: &[Candle], bins: usize) -> Vec<f64> {
+        let lo = window.iter().map(|b| b.low).fold(f64::INFINITY, f64::min);
+        let hi = window.iter().map(|b| b.high).fold(f64::NEG_INFINITY, f64::max);
+        let mut volume = vec![0.0; bins];
+        for b in window {
+            let tp = (b.high + b.low + b.close) / 3.0;
+            let i = if hi > lo { (((tp - lo) / (hi - lo) * bins as f64).floor() as usize).min(bins - 1) } else { 0 };
+            volume[i] += b.volume;
+        }
+        volume
+    }
+
+    proptest! {
+        /// Prices on a coarse grid put many typical prices exactly on bin
+        /// edges, where the multiply-by-reciprocal shortcut would misplace
+        /// a bar without its exact fallback, and keep the range unchanged
+        /// for runs of bars (the incremental path).
+        #[test]
+        fn bars_land_in_the_bins_of_the_exact_formula(
+            ticks in prop::collection::vec((0u32..48, 0u32..48, 0u32..48, 1u32..100), 2..120),
+            window in 1usize..40,
+            bins in 1usize..30,
+        ) {
+            let bars: Vec<Candle> = ticks
+                .iter()
+                .enumerate()
+                .map(|(i, &(a, b, c, v))| {
+                    let (lo, hi) = (a.min(b).min(c), a.max(b).max(c));
+                    Candle {
+                        open_time: Timestamp::from_nanos(i as i64),
+                        open: 1.0 + f64::from(a) * 0.125,
+                        high: 1.0 + f64::from(hi) * 0.125,
+                        low: 1.0 + f64::from(lo) * 0.125,
+                        close: 1.0 + f64::from(c) * 0.125,
+                        volume: f64::from(v),
+                    }
+                })
+                .collect();
+            // Sliding, so both the incremental path (range unchanged) and
+            // full re-binning (range moved) are checked bar by bar.
+            let mut p = VolumeProfile::new(window, bins, 0.7);
+            for (t, b) in bars.iter().enumerate() {
+                p.update(b);
+                if t + 1 >= window {
+                    let want = literal_bins(&bars[t + 1 - window..=t], bins);
+                    prop_assert_eq!(&p.volume[..], &want[..], "bar {}", t);
+                }
+            }
         }
     }
 }

@@ -50,6 +50,8 @@ pub struct Autocorr {
     cross: Box<[f64]>,
     head: Box<[f64]>,
     tail: Box<[f64]>,
+    /// Deviations from the shift, scratch for `recompute`.
+    dev: Box<[f64]>,
     /// Outputs (index 0 unused = 1) and Durbin–Levinson scratch.
     acf: Box<[f64]>,
     pacf: Box<[f64]>,
@@ -66,6 +68,7 @@ impl Autocorr {
         Autocorr {
             ret: SimpleReturn::new(),
             ring: vec![0.0; n].into_boxed_slice(),
+            dev: vec![0.0; n].into_boxed_slice(),
             seen: 0,
             next: 0,
             last_change: 0,
@@ -156,25 +159,25 @@ impl Autocorr {
 
     /// Exact sums of the window, re-centred on its mean. Called when the
     /// newest value is at the last ring slot, so the ring is in order.
+    ///
+    /// This runs once per `window` bars, so it sets the update's tail
+    /// latency: the deviations are formed once, every dot product runs on
+    /// four accumulators (no single add chain through the window), and the
+    /// segment sums are the total minus the few values a lag leaves out.
     fn recompute(&mut self) {
         let n = self.ring.len();
         self.shift = self.ring.iter().sum::<f64>() / n as f64;
         let c = self.shift;
-        let (mut s, mut q) = (0.0, 0.0);
-        for &x in self.ring.iter() {
-            s += x - c;
-            q += (x - c) * (x - c);
+        for (d, &x) in self.dev.iter_mut().zip(self.ring.iter()) {
+            *d = x - c;
         }
+        let d = &self.dev;
+        let (s, q) = (sum4(d), dot4(d, d));
         (self.s, self.q) = (s, q);
         for k in 1..self.acf.len() {
-            let (mut cr, mut hd, mut tl) = (0.0, 0.0, 0.0);
-            for i in 0..n - k {
-                let (a, b) = (self.ring[i] - c, self.ring[i + k] - c);
-                cr += a * b;
-                hd += a;
-                tl += b;
-            }
-            (self.cross[k], self.head[k], self.tail[k]) = (cr, hd, tl);
+            self.cross[k] = dot4(&d[..n - k], &d[k..]);
+            self.head[k] = s - d[n - k..].iter().sum::<f64>();
+            self.tail[k] = s - d[..k].iter().sum::<f64>();
         }
     }
 
@@ -217,6 +220,38 @@ impl Autocorr {
             v *= 1.0 - pkk * pkk;
         }
     }
+}
+
+/// Sum over four accumulators (a fixed order, so still deterministic).
+#[inline]
+fn sum4(x: &[f64]) -> f64 {
+    let mut acc = [0.0; 4];
+    let mut quads = x.chunks_exact(4);
+    for q in &mut quads {
+        for l in 0..4 {
+            acc[l] += q[l];
+        }
+    }
+    for (l, &v) in quads.remainder().iter().enumerate() {
+        acc[l] += v;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3])
+}
+
+/// Dot product of two equally long slices over four accumulators.
+#[inline]
+fn dot4(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0; 4];
+    let (mut qa, mut qb) = (a.chunks_exact(4), b.chunks_exact(4));
+    for (x, y) in (&mut qa).zip(&mut qb) {
+        for l in 0..4 {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    for (l, (&x, &y)) in qa.remainder().iter().zip(qb.remainder()).enumerate() {
+        acc[l] += x * y;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3])
 }
 
 #[cfg(test)]
