@@ -1,21 +1,35 @@
-//! `tradebot features`: the feature matrix of a stored market, computed by
-//! the same streaming code the pipeline and the agents use.
+//! `tradebot features`: the feature matrix of a stored market, or of bars
+//! built from a recorded trades file, computed by the same streaming code
+//! the pipeline and the agents use.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, anyhow};
-use tradebot::features::{FeatureMatrix, FeatureSetDef};
-use tradebot::{Candle, CandleStore, store_path};
+use tradebot::features::{FeatureMatrix, FeatureSetDef, TradeBar, TradeBarParams, TradeBars};
+use tradebot::{Candle, CandleStore, Interval, Symbol, store_path};
 
-use super::{Failure, MarketArgs};
+use super::Failure;
 
 #[derive(Debug, clap::Args)]
 pub struct FeaturesArgs {
-    #[command(flatten)]
-    market: MarketArgs,
-    /// Feature set: a built-in name (`talib_v1`) or a TOML file with `name`,
+    /// Store directory (with --symbol), or use --trades.
+    #[arg(long, required_unless_present = "trades", requires = "symbol")]
+    store: Option<PathBuf>,
+    /// Market symbol, e.g. ETH_BTC.
+    #[arg(long, requires = "store")]
+    symbol: Option<Symbol>,
+    /// Bar interval: 1m 3m 5m 15m 30m 1h 2h 4h 6h 12h 1d 1w 1M.
+    #[arg(long)]
+    interval: Interval,
+    /// A recorded trades file (`timestamp,price,amount[,side][,id]`, plain or
+    /// gzip) instead of a store: bars are built from its trades (intervals
+    /// without trades have no bar) and trade-flow features are computed.
+    #[arg(long, conflicts_with_all = ["store", "symbol"])]
+    trades: Option<PathBuf>,
+    /// Feature set: a built-in name (`talib_v1`, `default_v1`, `agents_v1`,
+    /// `microstructure_v1` with --trades) or a TOML file with `name`,
     /// `version` and `[[features]]` tables.
     #[arg(long, default_value = "talib_v1")]
     set: String,
@@ -50,12 +64,44 @@ fn load_set(spec: &str) -> Result<FeatureSetDef, Failure> {
     Ok(def)
 }
 
-/// Rows of the matrix differ from a recomputation on `candles[..cut]`.
-fn check_lookahead(def: &FeatureSetDef, candles: &[Candle], full: &[Vec<f64>]) -> Result<usize, Failure> {
-    let n = candles.len();
+/// The bars a matrix is computed over: candles from a store, or candles
+/// built from trades together with the trade bars they came from.
+enum Bars {
+    Candles(Vec<Candle>),
+    Trades(Vec<(Candle, TradeBar)>),
+}
+
+impl Bars {
+    fn len(&self) -> usize {
+        match self {
+            Bars::Candles(c) => c.len(),
+            Bars::Trades(t) => t.len(),
+        }
+    }
+
+    fn open_time(&self, i: usize) -> Option<tradebot::Timestamp> {
+        match self {
+            Bars::Candles(c) => c.get(i).map(|c| c.open_time),
+            Bars::Trades(t) => t.get(i).map(|(c, _)| c.open_time),
+        }
+    }
+
+    /// The matrix of the first `n` bars.
+    fn matrix(&self, def: &FeatureSetDef, n: usize) -> Result<Vec<Vec<f64>>, Failure> {
+        match self {
+            Bars::Candles(c) => FeatureMatrix::compute(def, &c[..n]),
+            Bars::Trades(t) => FeatureMatrix::compute_with_trades(def, &t[..n]),
+        }
+        .map_err(Failure::input)
+    }
+}
+
+/// Rows of the matrix differ from a recomputation on the first `cut` bars.
+fn check_lookahead(def: &FeatureSetDef, bars: &Bars, full: &[Vec<f64>]) -> Result<usize, Failure> {
+    let n = bars.len();
     let cuts: Vec<usize> = (1..=16).map(|k| n * k / 17).filter(|&c| c > 0).collect();
     for &cut in &cuts {
-        let prefix = FeatureMatrix::compute(def, &candles[..cut]).map_err(Failure::input)?;
+        let prefix = bars.matrix(def, cut)?;
         for (row, (a, b)) in prefix.iter().zip(full).enumerate() {
             if let Some(col) = (0..a.len()).find(|&j| a[j].to_bits() != b[j].to_bits()) {
                 return Err(Failure {
@@ -73,17 +119,53 @@ fn check_lookahead(def: &FeatureSetDef, candles: &[Candle], full: &[Vec<f64>]) -
     Ok(cuts.len())
 }
 
-pub fn features(a: FeaturesArgs) -> Result<ExitCode, Failure> {
-    let m = &a.market;
-    let def = load_set(&a.set)?;
-    let path = store_path(&m.store, &m.symbol, m.interval);
-    let store = CandleStore::open_expecting(&path, &m.symbol, m.interval)?;
-    store.verify()?;
-    let meta = *store.meta();
-    let candles: Vec<Candle> = store.candles().iter().map(|c| c.to_candle(meta.price_scale, meta.qty_scale)).collect();
-    let matrix = FeatureMatrix::compute(&def, &candles).map_err(Failure::input)?;
+/// Bars of `interval` built from a trades file, with the set's trade
+/// aggregation (or defaults when the set has no trade-flow feature).
+fn bars_from_trades(path: &Path, interval: Interval, def: &FeatureSetDef) -> Result<Bars, Failure> {
+    let trades = tradebot::data::read_trades_csv(path)?;
+    let nanos = interval
+        .fixed_nanos()
+        .ok_or_else(|| Failure::input(anyhow!("--trades needs a fixed-length interval (1m to 1w), not {interval}")))?;
+    let params = def.trade_bar_params(nanos).unwrap_or(TradeBarParams {
+        interval_nanos: nanos,
+        size_unit: 0.001,
+        large_window: 50,
+        large_mult: 5.0,
+        bar_window: 20,
+        roll_window: 100,
+    });
+    let mut agg = TradeBars::new(params);
+    let mut out = Vec::new();
+    for t in &trades {
+        out.extend(agg.update(t).map(|b| (b.candle(), b)));
+    }
+    out.extend(agg.finish().map(|b| (b.candle(), b)));
+    Ok(Bars::Trades(out))
+}
 
-    let checked = if a.check_lookahead { Some(check_lookahead(&def, &candles, &matrix)?) } else { None };
+pub fn features(a: FeaturesArgs) -> Result<ExitCode, Failure> {
+    let def = load_set(&a.set)?;
+    let (bars, source) = match (&a.trades, &a.store, &a.symbol) {
+        (Some(path), _, _) => (bars_from_trades(path, a.interval, &def)?, serde_json::json!({ "trades": path })),
+        (None, Some(store), Some(symbol)) => {
+            if def.needs_trades() {
+                return Err(Failure::input(anyhow!(
+                    "feature set `{}` has trade-flow features: give --trades FILE instead of a store",
+                    def.name
+                )));
+            }
+            let path = store_path(store, symbol, a.interval);
+            let store = CandleStore::open_expecting(&path, symbol, a.interval)?;
+            store.verify()?;
+            let meta = *store.meta();
+            let candles = store.candles().iter().map(|c| c.to_candle(meta.price_scale, meta.qty_scale)).collect();
+            (Bars::Candles(candles), serde_json::json!({ "store": path, "symbol": symbol }))
+        }
+        _ => return Err(Failure::input(anyhow!("give --store and --symbol, or --trades"))),
+    };
+    let matrix = bars.matrix(&def, bars.len())?;
+
+    let checked = if a.check_lookahead { Some(check_lookahead(&def, &bars, &matrix)?) } else { None };
 
     // Written beside the target and renamed into place: a failed run leaves
     // no half-written file.
@@ -97,8 +179,10 @@ pub fn features(a: FeaturesArgs) -> Result<ExitCode, Failure> {
             write!(w, ",{c}").map_err(env)?;
         }
         writeln!(w).map_err(env)?;
-        for (bar, row) in candles.iter().zip(&matrix) {
-            write!(w, "{}", bar.open_time).map_err(env)?;
+        for (i, row) in matrix.iter().enumerate() {
+            if let Some(t) = bars.open_time(i) {
+                write!(w, "{t}").map_err(env)?;
+            }
             for v in row {
                 if v.is_nan() { write!(w, ",") } else { write!(w, ",{v}") }.map_err(env)?;
             }
@@ -111,10 +195,9 @@ pub fn features(a: FeaturesArgs) -> Result<ExitCode, Failure> {
         "version": def.version,
         "definition_hash": def.definition_hash(),
         "columns": def.columns(),
-        "rows": candles.len(),
-        "store": path,
-        "symbol": m.symbol,
-        "interval": m.interval,
+        "rows": bars.len(),
+        "source": source,
+        "interval": a.interval,
         "lookahead_truncations_checked": checked,
     });
     let meta_path = PathBuf::from(format!("{}.meta.json", a.output.display()));
@@ -124,7 +207,7 @@ pub fn features(a: FeaturesArgs) -> Result<ExitCode, Failure> {
     tmp.persist(&a.output).map_err(|e| env(e.error))?;
     println!(
         "{} rows × {} features of set {} v{} ({}) → {}",
-        candles.len(),
+        bars.len(),
         def.columns().len(),
         def.name,
         def.version,

@@ -335,6 +335,7 @@ pub fn build_agents(
         return Err(agent_error(config_file, format!("agents: {count} agents; at most {MAX_AGENTS} per run")));
     }
     let set = FeatureSetDef::builtin(&config.feature_set)
+        .and_then(|s| s.require_candles_only().map(|()| s))
         .map_err(|e| agent_error(config_file, format!("agents.feature_set: {e}")))?;
     let mut names = Vec::new();
     let mut per_symbol: Vec<Vec<Box<dyn Agent>>> = symbols.iter().map(|_| Vec::new()).collect();

@@ -178,6 +178,7 @@ pub struct TrainRun {
 /// reads the clock).
 pub fn train(config: &TrainConfig, data: &LoadedData, created: &str) -> Result<TrainRun, TrainRunError> {
     let set = FeatureSetDef::builtin(&config.feature_set).map_err(tradebot_agents::AgentError::from)?;
+    set.require_candles_only().map_err(tradebot_agents::AgentError::from)?;
     let prepared = Prepared::new(data, set)?;
     let series = prepared.series();
     let axis = TimeAxis::new(&series);

@@ -1,6 +1,6 @@
 //! Candles: [`RawCandle`] is the exact on-disk row, [`Candle`] its `f64` view.
 
-use crate::{Scale, Timestamp};
+use crate::{Scale, Side, Timestamp};
 
 /// One bar as stored: open time in UTC nanoseconds and OHLCV as fixed-point
 /// mantissas (prices at the store's price scale, volume at its quantity scale).
@@ -16,6 +16,19 @@ pub struct RawCandle {
     pub low: i64,
     pub close: i64,
     pub volume: i64,
+}
+
+/// One trade print, as a feed or a recorded trades file reports it: the
+/// input of the trade-flow features (candles say how much traded, trades
+/// say who traded and in what sizes).
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct Trade {
+    pub time: Timestamp,
+    pub price: f64,
+    /// Base-currency amount, > 0.
+    pub amount: f64,
+    /// The taker (aggressor) side, if the feed reports it.
+    pub side: Option<Side>,
 }
 
 /// A bar in floating point, for analytics.

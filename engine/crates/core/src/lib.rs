@@ -29,7 +29,7 @@ mod symbol;
 mod time;
 mod trading;
 
-pub use candle::{Candle, RawCandle, SanityViolation};
+pub use candle::{Candle, RawCandle, SanityViolation, Trade};
 pub use decimal::{Decimal, Scale, format_mantissa, parse_decimal};
 pub use error::{DecimalError, IntervalError, SymbolError, TimeError};
 pub use interval::Interval;

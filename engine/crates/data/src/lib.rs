@@ -14,6 +14,7 @@ mod export;
 mod import;
 mod quality;
 mod reconcile;
+mod trades_csv;
 
 pub use csv_read::{ParsedCsv, Repair, RepairKind, Row, read_candles_csv};
 pub use discover::{CandleFileName, parse_candle_file_name};
@@ -22,3 +23,4 @@ pub use export::export_csv;
 pub use import::{ImportOptions, ImportReport, import_csv};
 pub use quality::{Gap, Outlier, QualityOptions, QualityReport, SanityIssue, ZeroVolume};
 pub use reconcile::{ColumnDeviation, Reconciliation, TimeRange, reconcile};
+pub use trades_csv::read_trades_csv;

@@ -16,8 +16,8 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 use tradebot_core::Candle;
 
-use crate::FeatureSpec;
-use crate::spec::Computer;
+use crate::spec::{Computer, TradeInput};
+use crate::{FeatureSpec, TradeBar, TradeBarParams};
 
 /// A named, versioned list of features.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -37,8 +37,14 @@ pub enum FeatureSetError {
     DuplicateColumn { set: String, column: String },
     #[error("feature set `{set}` has no features")]
     Empty { set: String },
-    #[error("unknown feature set `{0}` (built in: talib_v1, default_v1, agents_v1)")]
+    #[error("unknown feature set `{0}` (built in: talib_v1, default_v1, agents_v1, microstructure_v1)")]
     Unknown(String),
+    #[error(
+        "feature set `{set}` has trade-flow features, which need a trade feed (`tradebot features --trades`); agents and the pipeline see candles only"
+    )]
+    NeedsTrades { set: String },
+    #[error("feature set `{set}` has {count} trade_flow features; at most one (it fixes how trades become bars)")]
+    SeveralTradeFlows { set: String, count: usize },
 }
 
 impl FeatureSetDef {
@@ -144,12 +150,36 @@ impl FeatureSetDef {
         }
     }
 
+    /// Candle and trade-flow features for markets with recorded trades
+    /// (`tradebot features --trades`): returns, volatility, RSI and VWAP of
+    /// the bars built from the trades, and their order flow (trade counts
+    /// and sizes, buy/sell volume and imbalance, large trades, trade CVD,
+    /// Amihud, Kyle's lambda, Roll's spread): 26 columns. The size unit
+    /// (0.001) suits BTC- and ETH-sized amounts.
+    pub fn microstructure_v1() -> Self {
+        use FeatureSpec as F;
+        FeatureSetDef {
+            name: "microstructure_v1".into(),
+            version: 1,
+            features: vec![
+                F::Return,
+                F::RealizedVol { window: 30 },
+                F::Parkinson { window: 20 },
+                F::Rsi { period: 14 },
+                F::Vwap { window: 20 },
+                F::TickCvd,
+                F::TradeFlow { size_unit: 0.001, large_window: 50, large_mult: 5.0, bar_window: 20, roll_window: 100 },
+            ],
+        }
+    }
+
     /// A built-in set by name.
     pub fn builtin(name: &str) -> Result<Self, FeatureSetError> {
         match name {
             "talib_v1" => Ok(Self::talib_v1()),
             "default_v1" => Ok(Self::default_v1()),
             "agents_v1" => Ok(Self::agents_v1()),
+            "microstructure_v1" => Ok(Self::microstructure_v1()),
             other => Err(FeatureSetError::Unknown(other.to_owned())),
         }
     }
@@ -170,6 +200,24 @@ impl FeatureSetDef {
         format!("sha256:{hex}")
     }
 
+    /// Whether the set has trade-flow features: it must then be computed
+    /// with a trade feed ([`FeatureMatrix::update_with_trades`]).
+    pub fn needs_trades(&self) -> bool {
+        self.features.iter().any(FeatureSpec::needs_trades)
+    }
+
+    /// Refuses a set with trade-flow features where only candles arrive
+    /// (training and serving agents), instead of feeding NaN columns.
+    pub fn require_candles_only(&self) -> Result<(), FeatureSetError> {
+        if self.needs_trades() { Err(FeatureSetError::NeedsTrades { set: self.name.clone() }) } else { Ok(()) }
+    }
+
+    /// How the set's trade-flow features aggregate trades into bars of
+    /// `interval_nanos`; `None` if it has none.
+    pub fn trade_bar_params(&self, interval_nanos: i64) -> Option<TradeBarParams> {
+        self.features.iter().find_map(|f| f.trade_bar_params(interval_nanos))
+    }
+
     /// Checks every parameter and that column names are unique.
     pub fn validate(&self) -> Result<(), FeatureSetError> {
         if self.features.is_empty() {
@@ -180,6 +228,10 @@ impl FeatureSetDef {
                 let kind = f.columns().first().cloned().unwrap_or_default();
                 return Err(FeatureSetError::InvalidParameter { set: self.name.clone(), index, kind, parameter });
             }
+        }
+        let flows = self.features.iter().filter(|f| f.needs_trades()).count();
+        if flows > 1 {
+            return Err(FeatureSetError::SeveralTradeFlows { set: self.name.clone(), count: flows });
         }
         let mut seen = std::collections::BTreeSet::new();
         for c in self.columns() {
@@ -225,11 +277,25 @@ impl FeatureMatrix {
         &self.columns
     }
 
-    /// Folds in one bar; returns every value as of its close (no allocation).
+    /// Folds in one bar; returns every value as of its close (no
+    /// allocation). Without a trade feed, trade-flow columns are NaN.
     #[inline]
     pub fn update(&mut self, bar: &Candle) -> &[f64] {
+        self.fold(bar, TradeInput::NoFeed)
+    }
+
+    /// Folds in one bar and the trades of its interval (`None`: nothing
+    /// traded in it), aggregated by a [`crate::TradeBars`] built from
+    /// [`FeatureSetDef::trade_bar_params`].
+    #[inline]
+    pub fn update_with_trades(&mut self, bar: &Candle, trades: Option<&TradeBar>) -> &[f64] {
+        self.fold(bar, TradeInput::Bar(trades))
+    }
+
+    #[inline]
+    fn fold(&mut self, bar: &Candle, trades: TradeInput<'_>) -> &[f64] {
         for (c, at) in &mut self.computers {
-            c.update(bar, &mut self.values[*at..]);
+            c.update(bar, trades, &mut self.values[*at..]);
         }
         &self.values
     }
@@ -255,6 +321,16 @@ impl FeatureMatrix {
     pub fn compute(def: &FeatureSetDef, candles: &[Candle]) -> Result<Vec<Vec<f64>>, FeatureSetError> {
         let mut m = FeatureMatrix::new(def.clone())?;
         Ok(candles.iter().map(|c| m.update(c).to_vec()).collect())
+    }
+
+    /// The whole matrix of bars built from trades: each candle with the
+    /// trade bar it was built from.
+    pub fn compute_with_trades(
+        def: &FeatureSetDef,
+        bars: &[(Candle, TradeBar)],
+    ) -> Result<Vec<Vec<f64>>, FeatureSetError> {
+        let mut m = FeatureMatrix::new(def.clone())?;
+        Ok(bars.iter().map(|(c, t)| m.update_with_trades(c, Some(t)).to_vec()).collect())
     }
 }
 

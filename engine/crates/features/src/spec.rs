@@ -11,8 +11,8 @@ use tradebot_core::Candle;
 use crate::{
     Adx, Atr, Autocorr, Bollinger, Cci, Drawdown, Ema, Garch11, Garch11Params, GarmanKlass, Hurst, Keltner, Macd, Mfi,
     Natr, Obv, Parkinson, PercentRank, RealizedVol, ReturnKurt, ReturnSkew, ReturnStd, Roc, RollingMax, RollingMin,
-    RollingQuantiles, RollingSharpe, RollingVwap, Rsi, SessionVwap, SimpleReturn, Sma, Stoch, TickCvd, TrendFit,
-    TrueRange, VolumeProfile, WillR, ZScore,
+    RollingQuantiles, RollingSharpe, RollingVwap, Rsi, SIZE_BUCKETS, SessionVwap, SimpleReturn, Sma, Stoch, TickCvd,
+    TradeBar, TradeBarParams, TrendFit, TrueRange, VolumeProfile, WillR, ZScore,
 };
 
 /// The most lags an autocorrelation feature reports.
@@ -105,7 +105,19 @@ pub enum FeatureSpec {
     VolumeProfile { window: usize, bins: usize, value_area: f64 },
     /// Cumulative volume signed by the tick rule.
     TickCvd,
+    /// Order flow from the trades of each bar's interval (needs a trade
+    /// feed, see [`crate::FeatureMatrix::update_with_trades`]): count, mean
+    /// and largest size, a histogram of sizes by decades of `size_unit`,
+    /// buy and sell volume, order-flow imbalance, large trades (above
+    /// `large_mult` × the mean of the previous `large_window` sizes), trade
+    /// CVD, the share of exchange sides the tick rule agrees with, Amihud
+    /// illiquidity and Kyle's lambda over `bar_window` trade bars and Roll's
+    /// spread over `roll_window` trade-price changes ([`crate::TradeBars`]).
+    TradeFlow { size_unit: f64, large_window: usize, large_mult: f64, bar_window: usize, roll_window: usize },
 }
+
+/// Columns of [`FeatureSpec::TradeFlow`].
+const TRADE_FLOW_OUTPUTS: usize = 12 + SIZE_BUCKETS;
 
 /// `2` for 2.0, `2.5` for 2.5: parameters in column names.
 fn num(k: f64) -> String {
@@ -123,6 +135,7 @@ impl FeatureSpec {
             | FeatureSpec::VolumeProfile { .. } => 3,
             FeatureSpec::Stoch { .. } | FeatureSpec::Garch { .. } | FeatureSpec::Trend { .. } => 2,
             FeatureSpec::Quantiles { .. } => 5,
+            FeatureSpec::TradeFlow { .. } => TRADE_FLOW_OUTPUTS,
             FeatureSpec::Autocorr { max_lag, .. } => 2 * (*max_lag).clamp(1, MAX_ACF_LAG),
             _ => 1,
         }
@@ -193,6 +206,20 @@ impl FeatureSpec {
                 vec![format!("vp_poc_{window}"), format!("vp_vah_{window}"), format!("vp_val_{window}")]
             }
             FeatureSpec::TickCvd => vec!["cvd_tick".into()],
+            FeatureSpec::TradeFlow { bar_window, roll_window, .. } => {
+                let mut c: Vec<String> = vec!["trade_count".into(), "trade_mean_size".into(), "trade_max_size".into()];
+                c.extend((0..SIZE_BUCKETS).map(|k| format!("trade_size_hist_{k}")));
+                c.extend(
+                    ["buy_volume", "sell_volume", "flow_imbalance", "large_trades", "cvd_trades", "tick_agreement"]
+                        .map(String::from),
+                );
+                c.extend([
+                    format!("amihud_{bar_window}"),
+                    format!("kyle_lambda_{bar_window}"),
+                    format!("roll_spread_{roll_window}"),
+                ]);
+                c
+            }
         }
     }
 
@@ -255,8 +282,52 @@ impl FeatureSpec {
                 .then_some("window")
                 .or(zero(bins, "bins"))
                 .or((!(value_area > 0.0 && value_area <= 1.0)).then_some("value_area (0, 1]")),
+            FeatureSpec::TradeFlow { size_unit, large_window, large_mult, bar_window, roll_window } => {
+                (!(size_unit.is_finite() && size_unit > 0.0))
+                    .then_some("size_unit (positive)")
+                    .or((large_window < 2).then_some("large_window (at least 2)"))
+                    .or((!(large_mult.is_finite() && large_mult > 0.0)).then_some("large_mult (positive)"))
+                    .or((bar_window < 2).then_some("bar_window (at least 2)"))
+                    .or((roll_window < 2).then_some("roll_window (at least 2)"))
+            }
         }
     }
+
+    /// Whether the feature is computed from trades rather than candles.
+    pub fn needs_trades(&self) -> bool {
+        matches!(self, FeatureSpec::TradeFlow { .. })
+    }
+
+    /// The trade aggregation a [`FeatureSpec::TradeFlow`] reads, for bars of
+    /// `interval_nanos`; `None` for the other features.
+    pub fn trade_bar_params(&self, interval_nanos: i64) -> Option<TradeBarParams> {
+        match *self {
+            FeatureSpec::TradeFlow { size_unit, large_window, large_mult, bar_window, roll_window } => {
+                Some(TradeBarParams { interval_nanos, size_unit, large_window, large_mult, bar_window, roll_window })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// What a bar's trade-flow features see: no trade feed at all (their
+/// columns are NaN), or a feed and the bar's trades (`None`: nothing traded
+/// in the interval).
+#[derive(Copy, Clone, Debug)]
+pub(crate) enum TradeInput<'a> {
+    NoFeed,
+    Bar(Option<&'a TradeBar>),
+}
+
+/// The running trade-flow values a bar without trades carries forward:
+/// CVD, Amihud, Kyle's lambda and Roll's spread are defined over past
+/// trade bars, not over this interval.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct TradeFlowCarry {
+    cvd: f64,
+    amihud: f64,
+    kyle: f64,
+    roll: f64,
 }
 
 /// The running state of one feature.
@@ -301,6 +372,7 @@ pub(crate) enum Computer {
     SessionVwap(SessionVwap),
     VolumeProfile(VolumeProfile),
     TickCvd(TickCvd),
+    TradeFlow(TradeFlowCarry),
 }
 
 impl Computer {
@@ -352,12 +424,15 @@ impl Computer {
                 Computer::VolumeProfile(VolumeProfile::new(window, bins, value_area))
             }
             FeatureSpec::TickCvd => Computer::TickCvd(TickCvd::new()),
+            FeatureSpec::TradeFlow { .. } => {
+                Computer::TradeFlow(TradeFlowCarry { cvd: f64::NAN, amihud: f64::NAN, kyle: f64::NAN, roll: f64::NAN })
+            }
         }
     }
 
     /// Folds in one bar and writes the feature's outputs to the front of `out`.
     #[inline]
-    pub(crate) fn update(&mut self, bar: &Candle, out: &mut [f64]) {
+    pub(crate) fn update(&mut self, bar: &Candle, trades: TradeInput<'_>, out: &mut [f64]) {
         let mut put = |i: usize, v: f64| {
             if let Some(slot) = out.get_mut(i) {
                 *slot = v;
@@ -451,6 +526,30 @@ impl Computer {
                 put(2, v.val);
             }
             Computer::TickCvd(c) => put(0, c.update(bar)),
+            Computer::TradeFlow(carry) => match trades {
+                TradeInput::NoFeed => (0..TRADE_FLOW_OUTPUTS).for_each(|i| put(i, f64::NAN)),
+                TradeInput::Bar(Some(b)) => {
+                    *carry = TradeFlowCarry { cvd: b.cvd, amihud: b.amihud, kyle: b.kyle_lambda, roll: b.roll_spread };
+                    let agreement =
+                        if b.tick_compared > 0 { b.tick_agree as f64 / b.tick_compared as f64 } else { f64::NAN };
+                    let head = [b.count as f64, b.mean_size, b.max_size];
+                    let flow = [b.buy_volume, b.sell_volume, b.imbalance, b.large_count, b.cvd, agreement];
+                    let tail = [b.amihud, b.kyle_lambda, b.roll_spread];
+                    let hist = b.size_hist.map(|n| n as f64);
+                    for (i, v) in head.into_iter().chain(hist).chain(flow).chain(tail).enumerate() {
+                        put(i, v);
+                    }
+                }
+                TradeInput::Bar(None) => {
+                    let c = *carry;
+                    let head = [0.0, f64::NAN, f64::NAN];
+                    let flow = [0.0, 0.0, f64::NAN, 0.0, c.cvd, f64::NAN];
+                    let tail = [c.amihud, c.kyle, c.roll];
+                    for (i, v) in head.into_iter().chain([0.0; SIZE_BUCKETS]).chain(flow).chain(tail).enumerate() {
+                        put(i, v);
+                    }
+                }
+            },
         }
     }
 }
@@ -492,7 +591,7 @@ impl FeatureSet {
     #[inline]
     pub fn update_into(&mut self, bar: &Candle, out: &mut [f64; MAX_FEATURES]) {
         for (c, at) in &mut self.computers {
-            c.update(bar, &mut out[*at..]);
+            c.update(bar, TradeInput::NoFeed, &mut out[*at..]);
         }
     }
 

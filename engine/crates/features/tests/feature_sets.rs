@@ -125,3 +125,85 @@ fn the_default_set_updates_without_allocating_and_becomes_fully_valid() {
     assert_eq!(info.count_total, 0, "{info:?}");
     assert!(m.all_valid(), "every default feature is defined after {} bars", bars.len());
 }
+
+mod trade_flow {
+    use tradebot_core::{Side, Trade};
+    use tradebot_features::{FeatureSetError, FeatureSpec, TradeBars};
+
+    use super::*;
+
+    fn trade(ms: i64, price: f64, amount: f64, side: Side) -> Trade {
+        Trade { time: Timestamp::from_millis(ms).unwrap(), price, amount, side: Some(side) }
+    }
+
+    #[test]
+    fn the_microstructure_set_is_refused_where_only_candles_arrive() {
+        let d = FeatureSetDef::microstructure_v1();
+        assert!(d.validate().is_ok());
+        assert_eq!(d.columns().len(), 26);
+        assert!(d.needs_trades() && !FeatureSetDef::default_v1().needs_trades());
+        assert!(matches!(d.require_candles_only(), Err(FeatureSetError::NeedsTrades { .. })));
+        assert_eq!(FeatureSetDef::builtin("microstructure_v1").unwrap(), d);
+    }
+
+    #[test]
+    fn one_trade_aggregation_per_set() {
+        let mut d = FeatureSetDef::microstructure_v1();
+        d.features.push(FeatureSpec::TradeFlow {
+            size_unit: 1.0,
+            large_window: 10,
+            large_mult: 3.0,
+            bar_window: 5,
+            roll_window: 10,
+        });
+        assert!(matches!(d.validate(), Err(FeatureSetError::SeveralTradeFlows { count: 2, .. })));
+    }
+
+    /// With a feed, a bar's columns are its trade bar's; a bar without
+    /// trades has zero counts and volumes, undefined ratios, and the running
+    /// measures (CVD, Amihud, Kyle, Roll) of the last trade bar; without a
+    /// feed every trade-flow column is NaN, never a made-up zero.
+    #[test]
+    fn bars_with_without_and_with_no_trade_feed() {
+        let def = FeatureSetDef::microstructure_v1();
+        let params = def.trade_bar_params(60_000_000_000).unwrap();
+        let mut agg = TradeBars::new(params);
+        let mut bars = Vec::new();
+        for (i, t) in [
+            trade(1_000, 10.0, 0.5, Side::Buy),
+            trade(2_000, 10.1, 0.2, Side::Sell),
+            trade(61_000, 10.2, 1.0, Side::Buy),
+            trade(62_000, 10.0, 0.3, Side::Sell),
+        ]
+        .iter()
+        .enumerate()
+        {
+            bars.extend(agg.update(t));
+            if i == 3 {
+                bars.extend(agg.finish());
+            }
+        }
+        assert_eq!(bars.len(), 2);
+        let cols = def.columns();
+        let at = |name: &str| cols.iter().position(|c| c == name).unwrap();
+        let mut m = FeatureMatrix::new(def.clone()).unwrap();
+        let v = m.update_with_trades(&bars[0].candle(), Some(&bars[0])).to_vec();
+        assert_eq!(v[at("trade_count")], 2.0);
+        assert_eq!(v[at("buy_volume")], 0.5);
+        assert_eq!(v[at("sell_volume")], 0.2);
+        assert_eq!(v[at("cvd_trades")], bars[0].cvd);
+        let v = m.update_with_trades(&bars[1].candle(), Some(&bars[1])).to_vec();
+        assert_eq!(v[at("cvd_trades")], bars[1].cvd);
+        let mut quiet = bars[1].candle();
+        quiet.open_time = Timestamp::from_millis(120_000).unwrap();
+        let v = m.update_with_trades(&quiet, None).to_vec();
+        assert_eq!((v[at("trade_count")], v[at("buy_volume")], v[at("large_trades")]), (0.0, 0.0, 0.0));
+        assert!(v[at("flow_imbalance")].is_nan() && v[at("trade_mean_size")].is_nan());
+        assert_eq!(v[at("cvd_trades")].to_bits(), bars[1].cvd.to_bits());
+        assert_eq!(v[at("roll_spread_100")].to_bits(), bars[1].roll_spread.to_bits());
+
+        let mut candles_only = FeatureMatrix::new(def).unwrap();
+        let v = candles_only.update(&bars[0].candle()).to_vec();
+        assert!(v[at("trade_count")..].iter().all(|x| x.is_nan()));
+    }
+}

@@ -114,6 +114,14 @@ pub struct FeatureStage {
 
 impl FeatureStage {
     pub fn new(symbols: usize, specs: &[FeatureSpec]) -> Result<Self, KernelError> {
+        // The pipeline has no trade feed yet: a trade-flow feature would be
+        // NaN on every bar, so it is refused rather than silently empty.
+        if let Some(f) = specs.iter().find(|f| f.needs_trades()) {
+            return Err(KernelError::Invalid(format!(
+                "feature `{}` is computed from trades, which the pipeline does not receive yet",
+                f.columns().first().map_or("trade_flow", String::as_str)
+            )));
+        }
         let set = FeatureSet::new(specs).ok_or(KernelError::TooManyFeatures {
             requested: specs.iter().map(FeatureSpec::outputs).sum(),
             max: MAX_FEATURES,

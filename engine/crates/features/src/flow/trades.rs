@@ -44,23 +44,14 @@
 //! information from after its interval. A trade stamped before the open bar's
 //! start (out of order) is counted in the open bar.
 
-use tradebot_core::{Side, Timestamp};
+use tradebot_core::{Candle, Timestamp};
 
 use super::{RollingCov, RollingSum, TickRule};
 
 /// Number of trade-size histogram buckets (decades of `size_unit`).
 pub const SIZE_BUCKETS: usize = 8;
 
-/// One trade, as a feed reports it.
-#[derive(Copy, Clone, Debug, PartialEq)]
-pub struct Trade {
-    pub time: Timestamp,
-    pub price: f64,
-    /// Base-currency amount, > 0.
-    pub amount: f64,
-    /// The taker (aggressor) side, if the feed reports it.
-    pub side: Option<Side>,
-}
+pub use tradebot_core::Trade;
 
 /// Parameters of [`TradeBars`].
 #[derive(Copy, Clone, Debug, PartialEq)]
@@ -101,6 +92,21 @@ pub struct TradeBar {
     pub amihud: f64,
     pub kyle_lambda: f64,
     pub roll_spread: f64,
+}
+
+impl TradeBar {
+    /// The candle of the bar's trades (open time, OHLC of the trade prices,
+    /// base volume): what candles built from trades are.
+    pub fn candle(&self) -> Candle {
+        Candle {
+            open_time: self.open_time,
+            open: self.open,
+            high: self.high,
+            low: self.low,
+            close: self.close,
+            volume: self.volume,
+        }
+    }
 }
 
 /// Aggregates a trade stream into [`TradeBar`]s.
@@ -288,6 +294,7 @@ impl TradeBars {
 mod tests {
     #![allow(clippy::float_cmp, clippy::unwrap_used)]
     use super::*;
+    use tradebot_core::Side;
 
     fn t(ms: i64, price: f64, amount: f64, side: Option<Side>) -> Trade {
         Trade { time: Timestamp::from_millis(ms).unwrap(), price, amount, side }
