@@ -123,7 +123,7 @@ impl VolumeProfile {
             }
         }
         let (mut low, mut high, margin) = self.value_area_bins(poc, self.value_area * total);
-        if incremental && !(margin > 1e-12 * total) {
+        if incremental && margin <= 1e-12 * total {
             let (newer, older) = self.ring.split_at(self.next);
             let exact = older.iter().chain(newer).fold(0.0, |t, &(_, v, _)| t + v);
             (low, high, _) = self.value_area_bins(poc, self.value_area * exact);
@@ -256,7 +256,7 @@ mod tests {
         let hi = window.iter().map(|b| b.high).fold(f64::NEG_INFINITY, f64::max);
         let volume = literal_bins(window, bins);
         let total = window.iter().fold(0.0, |t, b| t + b.volume);
-        if !(total > 0.0) {
+        if total.is_nan() || total <= 0.0 {
             return UNDEFINED;
         }
         if hi <= lo {
