@@ -206,4 +206,49 @@ mod trade_flow {
         let v = candles_only.update(&bars[0].candle()).to_vec();
         assert!(v[at("trade_count")..].iter().all(|x| x.is_nan()));
     }
+
+    /// The matrix of bars built from `trades`, as `tradebot features
+    /// --trades` builds it.
+    fn matrix(def: &FeatureSetDef, trades: &[Trade]) -> Vec<Vec<f64>> {
+        let mut agg = TradeBars::new(def.trade_bar_params(10_000_000_000).unwrap());
+        let mut bars: Vec<_> = trades.iter().filter_map(|t| agg.update(t)).collect();
+        bars.extend(agg.finish());
+        let pairs: Vec<_> = bars.iter().map(|b| (b.candle(), *b)).collect();
+        FeatureMatrix::compute_with_trades(def, &pairs).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Look-ahead, for trade flow: every row of a bar that was complete
+        /// before the cut is the same with or without the later trades (the
+        /// bar the cut falls in is cut itself, so it may differ).
+        #[test]
+        fn no_trade_flow_value_depends_on_a_later_trade(
+            steps in prop::collection::vec((0i64..4_000, -0.01f64..0.01, 0.0001f64..5.0, any::<bool>(), any::<bool>()), 50..600),
+            cut in 1usize..600,
+        ) {
+            let mut def = FeatureSetDef::microstructure_v1();
+            // Windows short enough to fill within the generated history.
+            def.features.pop();
+            def.features.push(FeatureSpec::TradeFlow { size_unit: 0.01, large_window: 10, large_mult: 3.0, bar_window: 4, roll_window: 10 });
+            let (mut ms, mut price) = (0i64, 100.0);
+            let trades: Vec<Trade> = steps
+                .iter()
+                .map(|&(dt, dp, amount, has_side, buy)| {
+                    ms += dt;
+                    price *= 1.0 + dp;
+                    let side = has_side.then_some(if buy { Side::Buy } else { Side::Sell });
+                    Trade { time: Timestamp::from_millis(ms).unwrap(), price, amount, side }
+                })
+                .collect();
+            let cut = cut.min(trades.len());
+            let full = matrix(&def, &trades);
+            let prefix = matrix(&def, &trades[..cut]);
+            // The prefix's last bar may be the one the cut fell into.
+            for (i, (a, b)) in prefix.iter().zip(&full).enumerate().take(prefix.len().saturating_sub(1)) {
+                prop_assert!(a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()), "row {} changed", i);
+            }
+        }
+    }
 }
