@@ -74,7 +74,7 @@ impl Guest for ConfidenceWeighted {
                 }
                 total += w;
             }
-            if !(total > 0.0) {
+            if total.is_nan() || total <= 0.0 {
                 return abstain("no agent with a positive weighted confidence");
             }
             let probs = normalise(sum.map(|s| s / total));

@@ -97,10 +97,10 @@ impl Guest for Hostile {
         let calls = CALLS.get() + 1;
         CALLS.set(calls);
         let c = MODE.with_borrow(Clone::clone);
-        if calls > c.after {
-            if let Some(s) = misbehave(&c.mode) {
-                return s;
-            }
+        if calls > c.after
+            && let Some(s) = misbehave(&c.mode)
+        {
+            return s;
         }
         Signal { target: Some(Direction::Long), confidence: 1.0 }
     }
