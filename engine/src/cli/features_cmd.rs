@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, anyhow};
-use tradebot::features::{FeatureMatrix, FeatureSetDef, TradeBar, TradeBarParams, TradeBars};
+use tradebot::features::{FeatureMatrix, FeatureSetDef, TradeBar, TradeBars};
 use tradebot::{Candle, CandleStore, Interval, Symbol, store_path};
 
 use super::Failure;
@@ -120,20 +120,18 @@ fn check_lookahead(def: &FeatureSetDef, bars: &Bars, full: &[Vec<f64>]) -> Resul
 }
 
 /// Bars of `interval` built from a trades file, with the set's trade
-/// aggregation (or defaults when the set has no trade-flow feature).
+/// aggregation (or `microstructure_v1`'s when the set has none).
 fn bars_from_trades(path: &Path, interval: Interval, def: &FeatureSetDef) -> Result<Bars, Failure> {
     let trades = tradebot::data::read_trades_csv(path)?;
     let nanos = interval
         .fixed_nanos()
         .ok_or_else(|| Failure::input(anyhow!("--trades needs a fixed-length interval (1m to 1w), not {interval}")))?;
-    let params = def.trade_bar_params(nanos).unwrap_or(TradeBarParams {
-        interval_nanos: nanos,
-        size_unit: 0.001,
-        large_window: 50,
-        large_mult: 5.0,
-        bar_window: 20,
-        roll_window: 100,
-    });
+    // A set without trade-flow features still needs bars: the built-in
+    // microstructure set's aggregation.
+    let params = def.trade_bar_params(nanos).or_else(|| FeatureSetDef::microstructure_v1().trade_bar_params(nanos));
+    let Some(params) = params else {
+        return Err(Failure { error: anyhow!("no trade aggregation for {interval}"), bad_input: false });
+    };
     let mut agg = TradeBars::new(params);
     let mut out = Vec::new();
     for t in &trades {

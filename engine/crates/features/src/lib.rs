@@ -12,6 +12,7 @@
 mod atr;
 mod extrema;
 mod flow;
+mod lanes;
 mod momentum;
 mod resolve;
 mod set;

@@ -37,6 +37,7 @@
 
 use tradebot_core::Candle;
 
+use crate::lanes::sum4;
 use crate::{RollingMax, RollingMin};
 
 /// One bar's profile summary.
@@ -105,7 +106,7 @@ impl VolumeProfile {
             // The sum of the bins is within a few ulps of the reference's
             // total (added bar by bar); it only sets the value area's target,
             // and where a decision comes that close, the exact total is used.
-            sum_bins(&self.volume)
+            sum4(&self.volume)
         } else {
             self.rebin(hi, lo)
         };
@@ -210,22 +211,6 @@ impl VolumeProfile {
         }
         self.volume[bin as usize] = sum;
     }
-}
-
-/// Sum of the bins over four accumulators (a fixed order).
-#[inline]
-fn sum_bins(volume: &[f64]) -> f64 {
-    let mut acc = [0.0; 4];
-    let mut quads = volume.chunks_exact(4);
-    for q in &mut quads {
-        for l in 0..4 {
-            acc[l] += q[l];
-        }
-    }
-    for (l, &v) in quads.remainder().iter().enumerate() {
-        acc[l] += v;
-    }
-    (acc[0] + acc[1]) + (acc[2] + acc[3])
 }
 
 #[cfg(test)]

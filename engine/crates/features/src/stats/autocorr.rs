@@ -28,6 +28,7 @@
 //! window are equal (0 / 0).
 
 use super::SimpleReturn;
+use crate::lanes::{dot4, sum4};
 
 /// ACF and PACF at lags `1..=max_lag` of the last `window` returns.
 #[derive(Clone, Debug)]
@@ -225,38 +226,6 @@ impl Autocorr {
             v *= 1.0 - pkk * pkk;
         }
     }
-}
-
-/// Sum over four accumulators (a fixed order, so still deterministic).
-#[inline]
-fn sum4(x: &[f64]) -> f64 {
-    let mut acc = [0.0; 4];
-    let mut quads = x.chunks_exact(4);
-    for q in &mut quads {
-        for l in 0..4 {
-            acc[l] += q[l];
-        }
-    }
-    for (l, &v) in quads.remainder().iter().enumerate() {
-        acc[l] += v;
-    }
-    (acc[0] + acc[1]) + (acc[2] + acc[3])
-}
-
-/// Dot product of two equally long slices over four accumulators.
-#[inline]
-fn dot4(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0; 4];
-    let (mut qa, mut qb) = (a.chunks_exact(4), b.chunks_exact(4));
-    for (x, y) in (&mut qa).zip(&mut qb) {
-        for l in 0..4 {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    for (l, (&x, &y)) in qa.remainder().iter().zip(qb.remainder()).enumerate() {
-        acc[l] += x * y;
-    }
-    (acc[0] + acc[1]) + (acc[2] + acc[3])
 }
 
 #[cfg(test)]
