@@ -10,8 +10,8 @@
 //!   by one into an HDR histogram and p50/p90/p99/p99.9/max are printed.
 //!
 //! `cargo bench -p tradebot-bench --bench features`; with
-//! `FEATURE_BENCH_BREAKDOWN=1` it first prints each default-set feature's
-//! mean cost per bar, measured alone.
+//! `FEATURE_BENCH_BREAKDOWN=1` it first prints the mean cost per bar of each
+//! feature of the suite and of the default set, measured alone.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
@@ -100,10 +100,9 @@ fn print_update_percentiles(data: &[Candle]) {
     );
 }
 
-/// Mean cost of each feature of the default set alone (1,000,000 bars
-/// each): where a per-bar budget goes. Printed, not asserted.
-fn print_per_feature_cost(data: &[Candle]) {
-    let set = FeatureSetDef::default_v1();
+/// Mean cost of each feature of `set` alone (1,000,000 bars each): where a
+/// per-bar budget goes. Printed, not asserted.
+fn print_per_feature_cost(set: &FeatureSetDef, data: &[Candle]) {
     let mut rows: Vec<(f64, String)> = set
         .features
         .iter()
@@ -121,7 +120,7 @@ fn print_per_feature_cost(data: &[Candle]) {
         .collect();
     rows.sort_by(|a, b| b.0.total_cmp(&a.0));
     let total: f64 = rows.iter().map(|r| r.0).sum();
-    println!("features/default_v1 per feature (mean ns per bar, alone; sum {total:.0} ns):");
+    println!("features/{} per feature (mean ns per bar, alone; sum {total:.0} ns):", set.name);
     for (ns, name) in rows {
         println!("  {name:<24} {ns:>8.1}");
     }
@@ -130,7 +129,8 @@ fn print_per_feature_cost(data: &[Candle]) {
 fn main() {
     let data = bars(BARS);
     if std::env::var_os("FEATURE_BENCH_BREAKDOWN").is_some() {
-        print_per_feature_cost(&data);
+        print_per_feature_cost(&talib_suite(), &data);
+        print_per_feature_cost(&FeatureSetDef::default_v1(), &data);
     }
     let mut c = Criterion::default().configure_from_args();
     let mut g = c.benchmark_group("features");

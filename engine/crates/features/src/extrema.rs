@@ -1,74 +1,111 @@
-//! Rolling minimum / maximum over the last `n` values in amortised O(1),
-//! with a monotonic queue kept in a fixed ring (no allocation per bar).
-//! Used for swing support/resistance stops.
+//! Rolling minimum / maximum over the last `n` values in O(1) per update
+//! without a data-dependent branch (used by the stochastic, Williams %R, the
+//! volume profile's range and swing support/resistance stops).
+//!
+//! Why not a monotonic deque (the textbook choice, and what this was): how
+//! many entries it pops depends on the prices, so on a random walk its loop
+//! branches mispredict every few bars; measured alone over a million bars the
+//! stochastic cost 55 ns a bar and Williams %R 32, more than the four SMAs
+//! together. This is van Herk / Gil-Werman: the input is cut into blocks of
+//! `n`; a window ending at offset `k` of the current block is the suffix
+//! `k + 1..n` of the previous block plus the prefix `0..=k` of the current
+//! one, so one running prefix extreme and one table of the previous block's
+//! suffix extremes (rebuilt once per block, `n - 1` steps) answer it with two
+//! operations. Extremes are exact, so any algorithm returns the same value.
+//! A NaN input is skipped (`f64::max`/`f64::min` semantics); candles are
+//! validated, so none arrives from a store.
 
 #[derive(Clone, Debug)]
-struct MonotonicQueue {
-    /// (sequence number, value) pairs, monotonic in value.
-    ring: Box<[(u64, f64)]>,
-    head: usize,
-    len: usize,
-    seq: u64,
-    window: u64,
+struct BlockExtreme<const MAX: bool> {
+    /// The current block's values so far (`cur[..k]`).
+    cur: Box<[f64]>,
+    /// `suffix[i]` = extreme of the previous block's `i..n`.
+    suffix: Box<[f64]>,
+    /// Offset in the current block.
+    k: usize,
+    /// Extreme of `cur[..k]` (meaningless when `k == 0`).
+    prefix: f64,
+    seen: usize,
 }
 
-impl MonotonicQueue {
+impl<const MAX: bool> BlockExtreme<MAX> {
     fn new(window: usize) -> Self {
-        let window = window.max(1);
-        MonotonicQueue {
-            ring: vec![(0, 0.0); window].into_boxed_slice(),
-            head: 0,
-            len: 0,
-            seq: 0,
-            window: window as u64,
+        let n = window.max(1);
+        BlockExtreme {
+            cur: vec![0.0; n].into_boxed_slice(),
+            suffix: vec![f64::NAN; n].into_boxed_slice(),
+            k: 0,
+            prefix: f64::NAN,
+            seen: 0,
         }
     }
 
-    /// Ring index of the `i`-th queued element. `head + i < 2 * len`, so a
-    /// compare-and-subtract replaces the modulo (an integer division that
-    /// cost more than the rest of the update).
-    #[inline]
-    fn slot(&self, i: usize) -> usize {
-        let j = self.head + i;
-        if j >= self.ring.len() { j - self.ring.len() } else { j }
+    #[inline(always)]
+    fn op(a: f64, b: f64) -> f64 {
+        if MAX { a.max(b) } else { a.min(b) }
     }
 
-    /// `dominates(a, b)`: `a` makes `b` useless (`a <= b` for a minimum).
     #[inline]
-    fn push(&mut self, value: f64, dominates: impl Fn(f64, f64) -> bool) -> f64 {
-        let seq = self.seq;
-        self.seq += 1;
-        while self.len > 0 && self.ring[self.slot(0)].0 + self.window <= seq {
-            self.head = self.slot(1);
-            self.len -= 1;
+    fn push(&mut self, value: f64) -> f64 {
+        let n = self.cur.len();
+        let k = self.k;
+        self.prefix = if k == 0 { value } else { Self::op(self.prefix, value) };
+        if let Some(slot) = self.cur.get_mut(k) {
+            *slot = value;
         }
-        while self.len > 0 && dominates(value, self.ring[self.slot(self.len - 1)].1) {
-            self.len -= 1;
+        let out = match self.suffix.get(k + 1) {
+            Some(&s) => Self::op(s, self.prefix),
+            // The window is exactly the current block.
+            None => self.prefix,
+        };
+        self.seen = self.seen.saturating_add(1);
+        self.k = k + 1;
+        if self.k == n {
+            self.close_block();
         }
-        let at = self.slot(self.len);
-        self.ring[at] = (seq, value);
-        self.len += 1;
-        self.current()
+        if self.seen < n { f64::NAN } else { out }
+    }
+
+    /// The block is complete: its suffix extremes become the table.
+    #[cold]
+    fn close_block(&mut self) {
+        let mut m = f64::NAN;
+        for (s, &v) in self.suffix.iter_mut().zip(self.cur.iter()).rev() {
+            m = Self::op(v, m);
+            *s = m;
+        }
+        self.k = 0;
     }
 
     #[inline]
     fn current(&self) -> f64 {
-        if self.seq < self.window || self.len == 0 { f64::NAN } else { self.ring[self.head].1 }
+        if self.seen < self.cur.len() {
+            return f64::NAN;
+        }
+        // The last push's window: offset `k - 1` of the current block, or the
+        // whole previous block when it just closed.
+        match self.k {
+            0 => self.suffix.first().copied().unwrap_or(f64::NAN),
+            k => match self.suffix.get(k) {
+                Some(&s) => Self::op(s, self.prefix),
+                None => self.prefix,
+            },
+        }
     }
 }
 
 /// Lowest of the last `n` values (NaN until `n` values were seen).
 #[derive(Clone, Debug)]
-pub struct RollingMin(MonotonicQueue);
+pub struct RollingMin(BlockExtreme<false>);
 
 impl RollingMin {
     pub fn new(n: usize) -> Self {
-        RollingMin(MonotonicQueue::new(n))
+        RollingMin(BlockExtreme::new(n))
     }
 
     #[inline]
     pub fn update(&mut self, value: f64) -> f64 {
-        self.0.push(value, |a, b| a <= b)
+        self.0.push(value)
     }
 
     #[inline]
@@ -79,16 +116,16 @@ impl RollingMin {
 
 /// Highest of the last `n` values (NaN until `n` values were seen).
 #[derive(Clone, Debug)]
-pub struct RollingMax(MonotonicQueue);
+pub struct RollingMax(BlockExtreme<true>);
 
 impl RollingMax {
     pub fn new(n: usize) -> Self {
-        RollingMax(MonotonicQueue::new(n))
+        RollingMax(BlockExtreme::new(n))
     }
 
     #[inline]
     pub fn update(&mut self, value: f64) -> f64 {
-        self.0.push(value, |a, b| a >= b)
+        self.0.push(value)
     }
 
     #[inline]
@@ -109,6 +146,8 @@ mod tests {
             let (mut lo, mut hi) = (RollingMin::new(n), RollingMax::new(n));
             for (i, &v) in values.iter().enumerate() {
                 let (l, h) = (lo.update(v), hi.update(v));
+                prop_assert_eq!(l.to_bits(), lo.value().to_bits());
+                prop_assert_eq!(h.to_bits(), hi.value().to_bits());
                 if i + 1 < n {
                     prop_assert!(l.is_nan() && h.is_nan());
                 } else {
