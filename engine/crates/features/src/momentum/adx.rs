@@ -68,9 +68,11 @@ impl Adx {
         }
         let up = bar.high - prev_high;
         let down = prev_low - bar.low;
-        // Only the larger move counts, and only if positive.
-        let plus = if up > 0.0 && up > down { up } else { 0.0 };
-        let minus = if down > 0.0 && down > up { down } else { 0.0 };
+        // Only the larger move counts, and only if positive. Non-short-
+        // circuit `&`: which move is larger is a coin flip on real prices,
+        // so these are selects, not branches that mispredict half the time.
+        let plus = if (up > 0.0) & (up > down) { up } else { 0.0 };
+        let minus = if (down > 0.0) & (down > up) { down } else { 0.0 };
         let tr = (bar.high - bar.low).max((bar.high - prev_close).abs()).max((bar.low - prev_close).abs());
         let n = self.period as f64;
         if index < self.period {

@@ -160,13 +160,27 @@ impl Hurst {
             return f64::NAN;
         }
         // `if y > hi { y } else { hi }` is one max instruction (`f64::max`
-        // adds NaN handling the values here cannot need).
-        let (mut hi, mut lo) = (f64::NEG_INFINITY, f64::INFINITY);
-        for (&p, &j) in self.pre[a + 1..a + 1 + s].iter().zip(&self.steps[..s]) {
-            let y = (p - p0) - j * m;
-            hi = if y > hi { y } else { hi };
-            lo = if y < lo { y } else { lo };
+        // adds NaN handling the values here cannot need). Four lanes, as for
+        // the variance: one running max is a chain of dependent compares
+        // over every chunk of every size, most of this feature's cost. An
+        // extreme is exact, so the lanes change nothing in the result.
+        let (mut hi, mut lo) = ([f64::NEG_INFINITY; 4], [f64::INFINITY; 4]);
+        let (pre, steps) = (&self.pre[a + 1..a + 1 + s], &self.steps[..s]);
+        let (mut qp, mut qj) = (pre.chunks_exact(4), steps.chunks_exact(4));
+        for (p, j) in (&mut qp).zip(&mut qj) {
+            for l in 0..4 {
+                let y = (p[l] - p0) - j[l] * m;
+                hi[l] = if y > hi[l] { y } else { hi[l] };
+                lo[l] = if y < lo[l] { y } else { lo[l] };
+            }
         }
+        for (l, (&p, &j)) in qp.remainder().iter().zip(qj.remainder()).enumerate() {
+            let y = (p - p0) - j * m;
+            hi[l] = if y > hi[l] { y } else { hi[l] };
+            lo[l] = if y < lo[l] { y } else { lo[l] };
+        }
+        let hi = hi.into_iter().fold(f64::NEG_INFINITY, |a, y| if y > a { y } else { a });
+        let lo = lo.into_iter().fold(f64::INFINITY, |a, y| if y < a { y } else { a });
         (hi - lo) / (ss / sf).sqrt()
     }
 
