@@ -20,7 +20,7 @@
 //!
 //! The bins move with the window's range, so every update rebins the window:
 //! a bounded O(window + bins) scan over memory allocated in `new`, not O(1).
-//! What keeps it cheap: the range comes from monotonic queues (O(1)); each
+//! What keeps it cheap: the range comes from rolling extremes (O(1), see `extrema`); each
 //! bar's bin is cached, and while the range is unchanged (most bars) only
 //! two bins change — the leaving bar's bin is re-summed from the cached
 //! indices (compares, no arithmetic on prices) and the new bar's volume is
