@@ -256,16 +256,7 @@ impl FeatureMatrix {
     pub fn new(def: FeatureSetDef) -> Result<Self, FeatureSetError> {
         def.validate()?;
         let columns = def.columns();
-        let mut at = 0;
-        let computers = def
-            .features
-            .iter()
-            .map(|f| {
-                let c = (Computer::new(f), at);
-                at += f.outputs();
-                c
-            })
-            .collect();
+        let computers = Computer::build(&def.features);
         Ok(FeatureMatrix { values: vec![f64::NAN; columns.len()], columns, computers, def })
     }
 
@@ -358,6 +349,42 @@ mod tests {
         assert!(d.validate().is_ok());
         assert_eq!(d.columns().len(), 76);
         assert!(d.columns().starts_with(&FeatureSetDef::talib_v1().columns()));
+    }
+
+    #[test]
+    fn a_fused_skew_and_kurtosis_pair_keeps_every_column_where_and_what_it_was() {
+        use crate::{ReturnKurt, ReturnSkew};
+        let def = FeatureSetDef {
+            name: "pairs".into(),
+            version: 1,
+            features: vec![
+                FeatureSpec::ReturnSkew { window: 20 },
+                FeatureSpec::ReturnKurt { window: 20 },
+                FeatureSpec::ReturnSkew { window: 10 },
+                FeatureSpec::ReturnKurt { window: 30 },
+                FeatureSpec::Sma { period: 5 },
+            ],
+        };
+        let mut m = FeatureMatrix::new(def).unwrap();
+        let (mut s20, mut k20) = (ReturnSkew::new(20), ReturnKurt::new(20));
+        let (mut s10, mut k30) = (ReturnSkew::new(10), ReturnKurt::new(30));
+        let mut close = 50.0;
+        for i in 0..300u32 {
+            close *= 1.0 + 0.002 * f64::from((i * 31) % 17) / 17.0 - 0.001;
+            let bar = Candle {
+                open_time: tradebot_core::Timestamp::from_nanos(i64::from(i) * 60_000_000_000),
+                open: close,
+                high: close,
+                low: close,
+                close,
+                volume: 1.0,
+            };
+            let row = m.update(&bar).to_vec();
+            let expected = [s20.update(close), k20.update(close), s10.update(close), k30.update(close)];
+            for (got, want) in row.iter().zip(expected) {
+                assert_eq!(got.to_bits(), want.to_bits(), "bar {i}");
+            }
+        }
     }
 
     #[test]

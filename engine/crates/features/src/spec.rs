@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 use tradebot_core::Candle;
 
+use crate::stats::ReturnSkewKurt;
 use crate::{
     Adx, Atr, Autocorr, Bollinger, Cci, Drawdown, Ema, Garch11, Garch11Params, GarmanKlass, Hurst, Keltner, Macd, Mfi,
     Natr, Obv, Parkinson, PercentRank, RealizedVol, ReturnKurt, ReturnSkew, ReturnStd, Roc, RollingMax, RollingMin,
@@ -353,6 +354,8 @@ pub(crate) enum Computer {
     ReturnStd(ReturnStd),
     ReturnSkew(ReturnSkew),
     ReturnKurt(ReturnKurt),
+    /// A skewness directly followed by a kurtosis of the same window.
+    ReturnSkewKurt(ReturnSkewKurt),
     ZScore(ZScore),
     Parkinson(Parkinson),
     SwingLow(RollingMin),
@@ -376,7 +379,37 @@ pub(crate) enum Computer {
 }
 
 impl Computer {
-    pub(crate) fn new(spec: &FeatureSpec) -> Self {
+    /// The computation of `specs`, each with the offset of its first output.
+    ///
+    /// A skewness directly followed by a kurtosis of the same window (as in
+    /// the built-in sets) becomes one computer over one window of running
+    /// moments, writing both columns: the same values bit for bit, one
+    /// window and one return fewer per bar.
+    pub(crate) fn build(specs: &[FeatureSpec]) -> Vec<(Computer, usize)> {
+        let mut out = Vec::with_capacity(specs.len());
+        let mut at = 0;
+        let mut i = 0;
+        while let Some(spec) = specs.get(i) {
+            let fused = match (spec, specs.get(i + 1)) {
+                (FeatureSpec::ReturnSkew { window: s }, Some(FeatureSpec::ReturnKurt { window: k })) => {
+                    ReturnSkewKurt::new(*s, *k)
+                }
+                _ => None,
+            };
+            if let Some(pair) = fused {
+                out.push((Computer::ReturnSkewKurt(pair), at));
+                at += 2;
+                i += 2;
+            } else {
+                out.push((Computer::new(spec), at));
+                at += spec.outputs();
+                i += 1;
+            }
+        }
+        out
+    }
+
+    fn new(spec: &FeatureSpec) -> Self {
         match *spec {
             FeatureSpec::Close => Computer::Close,
             FeatureSpec::Sma { period } => Computer::Sma(Sma::new(period)),
@@ -478,6 +511,11 @@ impl Computer {
             Computer::ReturnStd(s) => put(0, s.update(bar.close)),
             Computer::ReturnSkew(s) => put(0, s.update(bar.close)),
             Computer::ReturnKurt(k) => put(0, k.update(bar.close)),
+            Computer::ReturnSkewKurt(sk) => {
+                let (skew, kurt) = sk.update(bar.close);
+                put(0, skew);
+                put(1, kurt);
+            }
             Computer::ZScore(z) => put(0, z.update(bar.close)),
             Computer::Parkinson(p) => put(0, out_of_line(|| p.update(bar))),
             Computer::SwingLow(m) => put(0, m.update(bar.low)),
@@ -581,12 +619,8 @@ impl FeatureSet {
     /// Builds the computation for `specs`; `None` if their outputs exceed
     /// [`MAX_FEATURES`].
     pub fn new(specs: &[FeatureSpec]) -> Option<Self> {
-        let mut at = 0;
-        let mut computers = Vec::with_capacity(specs.len());
-        for s in specs {
-            computers.push((Computer::new(s), at));
-            at += s.outputs();
-        }
+        let at: usize = specs.iter().map(FeatureSpec::outputs).sum();
+        let computers = Computer::build(specs);
         (at <= MAX_FEATURES).then_some(FeatureSet { computers, values: [f64::NAN; MAX_FEATURES], len: at })
     }
 

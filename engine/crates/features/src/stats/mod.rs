@@ -15,6 +15,7 @@ mod sharpe;
 mod trend;
 mod zscore;
 
+pub(crate) use moments::ReturnSkewKurt;
 pub(crate) use moments::WindowMoments;
 pub use moments::{ReturnKurt, ReturnSkew};
 pub use returns::SimpleReturn;

@@ -154,43 +154,22 @@ impl WindowMoments {
 /// agree with pandas on nearly flat windows too.
 const PANDAS_MIN_VARIANCE: f64 = 1e-14;
 
-/// Rolling skewness of one-bar simple returns over `window` returns,
-/// bias-adjusted Fisher-Pearson (pandas `rolling(window).skew()`):
-/// `sqrt(n (n - 1)) / (n - 2) * m3 / m2^1.5`.
-///
-/// Defined from the bar with `window` returns (bar index `window`); 0 when
-/// all returns in the window are equal, NaN when their variance is positive
-/// but at most 1e-14 (as pandas).
-#[derive(Clone, Debug)]
-pub struct ReturnSkew {
-    ret: super::SimpleReturn,
-    moments: WindowMoments,
-    /// `sqrt(n (n - 1)) / (n - 2)`, the formula's leading factor, computed
-    /// once (the same operations in the same order: the same bits).
+/// `sqrt(n (n - 1)) / (n - 2) * m3 / m2^1.5` of a window, with the leading
+/// factor computed once (the same operations in the same order as the
+/// formula: the same bits).
+#[derive(Clone, Copy, Debug)]
+struct SkewFormula {
     coef: f64,
 }
 
-impl ReturnSkew {
-    /// `window` is clamped to at least 3.
-    pub fn new(window: usize) -> Self {
-        let moments = WindowMoments::new(window.max(3));
-        let n = moments.len() as f64;
-        ReturnSkew { ret: super::SimpleReturn::new(), moments, coef: (n * (n - 1.0)).sqrt() / (n - 2.0) }
+impl SkewFormula {
+    fn new(n: usize) -> Self {
+        let n = n as f64;
+        SkewFormula { coef: (n * (n - 1.0)).sqrt() / (n - 2.0) }
     }
 
     #[inline]
-    pub fn update(&mut self, close: f64) -> f64 {
-        let r = self.ret.update(close);
-        if r.is_nan() {
-            return f64::NAN;
-        }
-        self.moments.push(r);
-        self.value()
-    }
-
-    #[inline]
-    pub fn value(&self) -> f64 {
-        let m = &self.moments;
+    fn of(&self, m: &WindowMoments) -> f64 {
         if !m.is_full() {
             return f64::NAN;
         }
@@ -205,32 +184,19 @@ impl ReturnSkew {
     }
 }
 
-/// Rolling excess kurtosis of one-bar simple returns over `window` returns,
-/// bias-corrected (pandas `rolling(window).kurt()`):
-/// `((n² - 1) m4 / m2² - 3 (n - 1)²) / ((n - 2)(n - 3))`.
-///
-/// Defined from the bar with `window` returns; -3 when all returns in the
-/// window are equal, NaN when their variance is positive but at most 1e-14
-/// (as pandas).
-#[derive(Clone, Debug)]
-pub struct ReturnKurt {
-    ret: super::SimpleReturn,
-    moments: WindowMoments,
-    /// The formula's constants `n² - 1`, `3 (n - 1)²` and `(n - 2)(n - 3)`,
-    /// computed once in the same order (the same bits).
+/// `((n² - 1) m4 / m2² - 3 (n - 1)²) / ((n - 2)(n - 3))` of a window, with
+/// its constants computed once in the formula's order (the same bits).
+#[derive(Clone, Copy, Debug)]
+struct KurtFormula {
     n2_minus_1: f64,
     three_nm1_sq: f64,
     denominator: f64,
 }
 
-impl ReturnKurt {
-    /// `window` is clamped to at least 4.
-    pub fn new(window: usize) -> Self {
-        let moments = WindowMoments::new(window.max(4));
-        let n = moments.len() as f64;
-        ReturnKurt {
-            ret: super::SimpleReturn::new(),
-            moments,
+impl KurtFormula {
+    fn new(n: usize) -> Self {
+        let n = n as f64;
+        KurtFormula {
             n2_minus_1: n * n - 1.0,
             three_nm1_sq: 3.0 * (n - 1.0) * (n - 1.0),
             denominator: (n - 2.0) * (n - 3.0),
@@ -238,18 +204,7 @@ impl ReturnKurt {
     }
 
     #[inline]
-    pub fn update(&mut self, close: f64) -> f64 {
-        let r = self.ret.update(close);
-        if r.is_nan() {
-            return f64::NAN;
-        }
-        self.moments.push(r);
-        self.value()
-    }
-
-    #[inline]
-    pub fn value(&self) -> f64 {
-        let m = &self.moments;
+    fn of(&self, m: &WindowMoments) -> f64 {
         if !m.is_full() {
             return f64::NAN;
         }
@@ -264,9 +219,125 @@ impl ReturnKurt {
     }
 }
 
+/// Rolling skewness of one-bar simple returns over `window` returns,
+/// bias-adjusted Fisher-Pearson (pandas `rolling(window).skew()`):
+/// `sqrt(n (n - 1)) / (n - 2) * m3 / m2^1.5`.
+///
+/// Defined from the bar with `window` returns (bar index `window`); 0 when
+/// all returns in the window are equal, NaN when their variance is positive
+/// but at most 1e-14 (as pandas).
+#[derive(Clone, Debug)]
+pub struct ReturnSkew {
+    ret: super::SimpleReturn,
+    moments: WindowMoments,
+    formula: SkewFormula,
+}
+
+impl ReturnSkew {
+    /// `window` is clamped to at least 3.
+    pub fn new(window: usize) -> Self {
+        let moments = WindowMoments::new(window.max(3));
+        ReturnSkew { ret: super::SimpleReturn::new(), formula: SkewFormula::new(moments.len()), moments }
+    }
+
+    #[inline]
+    pub fn update(&mut self, close: f64) -> f64 {
+        let r = self.ret.update(close);
+        if r.is_nan() {
+            return f64::NAN;
+        }
+        self.moments.push(r);
+        self.value()
+    }
+
+    #[inline]
+    pub fn value(&self) -> f64 {
+        self.formula.of(&self.moments)
+    }
+}
+
+/// Rolling excess kurtosis of one-bar simple returns over `window` returns,
+/// bias-corrected (pandas `rolling(window).kurt()`):
+/// `((n² - 1) m4 / m2² - 3 (n - 1)²) / ((n - 2)(n - 3))`.
+///
+/// Defined from the bar with `window` returns; -3 when all returns in the
+/// window are equal, NaN when their variance is positive but at most 1e-14
+/// (as pandas).
+#[derive(Clone, Debug)]
+pub struct ReturnKurt {
+    ret: super::SimpleReturn,
+    moments: WindowMoments,
+    formula: KurtFormula,
+}
+
+impl ReturnKurt {
+    /// `window` is clamped to at least 4.
+    pub fn new(window: usize) -> Self {
+        let moments = WindowMoments::new(window.max(4));
+        ReturnKurt { ret: super::SimpleReturn::new(), formula: KurtFormula::new(moments.len()), moments }
+    }
+
+    #[inline]
+    pub fn update(&mut self, close: f64) -> f64 {
+        let r = self.ret.update(close);
+        if r.is_nan() {
+            return f64::NAN;
+        }
+        self.moments.push(r);
+        self.value()
+    }
+
+    #[inline]
+    pub fn value(&self) -> f64 {
+        self.formula.of(&self.moments)
+    }
+}
+
+/// [`ReturnSkew`] and [`ReturnKurt`] of one window from one set of running
+/// moments: a feature set that lists both with the same window (as the
+/// built-in sets do) folds each return into one window instead of two.
+/// The values are those of the two separate features, bit for bit (the
+/// moments are the same state, pushed the same values).
+#[derive(Clone, Debug)]
+pub(crate) struct ReturnSkewKurt {
+    ret: super::SimpleReturn,
+    moments: WindowMoments,
+    skew: SkewFormula,
+    kurt: KurtFormula,
+}
+
+impl ReturnSkewKurt {
+    /// `None` unless the two features' windows would be the same after
+    /// their clamps (3 for skewness, 4 for kurtosis).
+    pub(crate) fn new(skew_window: usize, kurt_window: usize) -> Option<Self> {
+        let n = skew_window.max(3);
+        (n == kurt_window.max(4)).then(|| {
+            let moments = WindowMoments::new(n);
+            let n = moments.len();
+            ReturnSkewKurt {
+                ret: super::SimpleReturn::new(),
+                moments,
+                skew: SkewFormula::new(n),
+                kurt: KurtFormula::new(n),
+            }
+        })
+    }
+
+    /// `(skewness, excess kurtosis)` after folding in `close`.
+    #[inline]
+    pub(crate) fn update(&mut self, close: f64) -> (f64, f64) {
+        let r = self.ret.update(close);
+        if r.is_nan() {
+            return (f64::NAN, f64::NAN);
+        }
+        self.moments.push(r);
+        (self.skew.of(&self.moments), self.kurt.of(&self.moments))
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::float_cmp)]
+    #![allow(clippy::float_cmp, clippy::unwrap_used)]
     use super::*;
 
     #[test]
@@ -281,6 +352,30 @@ mod tests {
         let p = |k: i32| w.iter().map(|x| (x - mean).powi(k)).sum::<f64>() / 5.0;
         let c = m.central();
         assert!((c.m2 - p(2)).abs() < 1e-12 && (c.m3 - p(3)).abs() < 1e-12 && (c.m4 - p(4)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_fused_pair_gives_the_two_features_bit_for_bit() {
+        for window in [3, 4, 5, 20, 37] {
+            let (mut s, mut k) = (ReturnSkew::new(window), ReturnKurt::new(window));
+            let fused = ReturnSkewKurt::new(window, window);
+            if window < 4 {
+                // Skewness keeps a window of 3, kurtosis clamps it to 4.
+                assert!(fused.is_none());
+                continue;
+            }
+            let mut fused = fused.unwrap();
+            let mut close = 100.0;
+            for i in 0..500u32 {
+                // A walk with flat stretches, for the constant-window paths.
+                if i % 50 >= 8 {
+                    close *= 1.0 + 0.01 * f64::from((i * 7919) % 13) / 13.0 - 0.005;
+                }
+                let (fs, fk) = fused.update(close);
+                assert_eq!(fs.to_bits(), s.update(close).to_bits());
+                assert_eq!(fk.to_bits(), k.update(close).to_bits());
+            }
+        }
     }
 
     #[test]
