@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput};
 use hdrhistogram::Histogram;
 use tradebot_core::{Candle, Timestamp};
-use tradebot_features::{FeatureMatrix, FeatureSetDef, FeatureSpec};
+use tradebot_features::{FeatureColumns, FeatureMatrix, FeatureSetDef, FeatureSpec};
 
 const BARS: usize = 1_000_000;
 
@@ -100,21 +100,21 @@ fn print_update_percentiles(data: &[Candle]) {
     );
 }
 
-/// Mean cost of each feature of `set` alone (1,000,000 bars each): where a
-/// per-bar budget goes. Printed, not asserted.
+/// Mean cost of each feature of `set` alone (a one-thread batch pass over
+/// 1,000,000 bars each): where a per-bar budget goes. Printed, not asserted.
 fn print_per_feature_cost(set: &FeatureSetDef, data: &[Candle]) {
     let mut rows: Vec<(f64, String)> = set
         .features
         .iter()
         .map(|f| {
             let def = FeatureSetDef { name: "one".into(), version: 1, features: vec![*f] };
-            let mut m = FeatureMatrix::new(def).unwrap();
+            // The batch pass: the feature's own loop over every bar, into a
+            // column whose pages are already touched.
+            let mut out = FeatureColumns::default();
+            FeatureMatrix::compute_columns_into(&def, data, 1, &mut out).unwrap();
             let t = Instant::now();
-            let mut acc = 0.0;
-            for bar in data {
-                acc += m.update(black_box(bar))[0];
-            }
-            black_box(acc);
+            FeatureMatrix::compute_columns_into(&def, data, 1, &mut out).unwrap();
+            black_box(out.column(0)[0]);
             (t.elapsed().as_nanos() as f64 / data.len() as f64, f.columns()[0].clone())
         })
         .collect();
@@ -123,6 +123,21 @@ fn print_per_feature_cost(set: &FeatureSetDef, data: &[Candle]) {
     println!("features/{} per feature (mean ns per bar, alone; sum {total:.0} ns):", set.name);
     for (ns, name) in rows {
         println!("  {name:<24} {ns:>8.1}");
+    }
+}
+
+/// The batch pass must give the streaming values bit for bit, on one thread
+/// and on two, or the batch figures would time something else.
+fn check_batch_matches_streaming(set: &FeatureSetDef, data: &[Candle]) {
+    let mut m = FeatureMatrix::new(set.clone()).unwrap();
+    let streamed: Vec<Vec<f64>> = data.iter().map(|bar| m.update(bar).to_vec()).collect();
+    for threads in [1, 2] {
+        let cols = FeatureMatrix::compute_columns(set, data, threads).unwrap();
+        for (c, name) in cols.names().iter().enumerate() {
+            for (i, (got, row)) in cols.column(c).iter().zip(&streamed).enumerate() {
+                assert_eq!(got.to_bits(), row[c].to_bits(), "{name} at bar {i}, {threads} threads");
+            }
+        }
     }
 }
 
@@ -137,7 +152,8 @@ fn main() {
     g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(8));
     g.throughput(Throughput::Elements(BARS as u64));
     let suite = talib_suite();
-    g.bench_function("talib_suite_1m_bars", |b| {
+    check_batch_matches_streaming(&suite, &data);
+    g.bench_function("talib_suite_streaming_1m_bars", |b| {
         b.iter(|| {
             let mut m = FeatureMatrix::new(suite.clone()).unwrap();
             let mut acc = 0.0;
@@ -147,6 +163,17 @@ fn main() {
             black_box(acc)
         })
     });
+    for threads in [1, 2] {
+        // The output's memory is reused from run to run, as a batch job over
+        // many series would; the first run pays its page faults.
+        let mut out = FeatureColumns::default();
+        g.bench_function(format!("talib_suite_batch_{threads}t_1m_bars"), |b| {
+            b.iter(|| {
+                FeatureMatrix::compute_columns_into(&suite, &data, threads, &mut out).unwrap();
+                black_box(out.column(0)[BARS - 1])
+            })
+        });
+    }
     g.finish();
 
     print_update_percentiles(&data);

@@ -1,13 +1,14 @@
 //! `tradebot features`: the feature matrix of a stored market, or of bars
 //! built from a recorded trades file, computed by the same streaming code
-//! the pipeline and the agents use.
+//! the pipeline and the agents use (a batch pass that runs the same steps
+//! feature by feature, spread over the cores: the values are bit-identical).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, anyhow};
-use tradebot::features::{FeatureMatrix, FeatureSetDef, TradeBar, TradeBars};
+use tradebot::features::{FeatureColumns, FeatureMatrix, FeatureSetDef, TradeBar, TradeBars};
 use tradebot::{Candle, CandleStore, Interval, Symbol, store_path};
 
 use super::Failure;
@@ -86,30 +87,32 @@ impl Bars {
         }
     }
 
-    /// The matrix of the first `n` bars.
-    fn matrix(&self, def: &FeatureSetDef, n: usize) -> Result<Vec<Vec<f64>>, Failure> {
+    /// The matrix of the first `n` bars, a batch pass over every core (the
+    /// values do not depend on how many).
+    fn matrix(&self, def: &FeatureSetDef, n: usize) -> Result<FeatureColumns, Failure> {
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
         match self {
-            Bars::Candles(c) => FeatureMatrix::compute(def, &c[..n]),
-            Bars::Trades(t) => FeatureMatrix::compute_with_trades(def, &t[..n]),
+            Bars::Candles(c) => FeatureMatrix::compute_columns(def, &c[..n], threads),
+            Bars::Trades(t) => FeatureMatrix::compute_columns_with_trades(def, &t[..n], threads),
         }
         .map_err(Failure::input)
     }
 }
 
 /// Rows of the matrix differ from a recomputation on the first `cut` bars.
-fn check_lookahead(def: &FeatureSetDef, bars: &Bars, full: &[Vec<f64>]) -> Result<usize, Failure> {
+fn check_lookahead(def: &FeatureSetDef, bars: &Bars, full: &FeatureColumns) -> Result<usize, Failure> {
     let n = bars.len();
     let cuts: Vec<usize> = (1..=16).map(|k| n * k / 17).filter(|&c| c > 0).collect();
     for &cut in &cuts {
         let prefix = bars.matrix(def, cut)?;
-        for (row, (a, b)) in prefix.iter().zip(full).enumerate() {
-            if let Some(col) = (0..a.len()).find(|&j| a[j].to_bits() != b[j].to_bits()) {
+        for (col, name) in full.names().iter().enumerate() {
+            let (a, b) = (prefix.column(col), full.column(col));
+            if let Some(row) = (0..a.len()).find(|&i| a[i].to_bits() != b[i].to_bits()) {
                 return Err(Failure {
                     error: anyhow!(
-                        "look-ahead: feature `{}` at row {row} is {} on the first {cut} bars but {} on all {n}",
-                        def.columns()[col],
-                        a[col],
-                        b[col]
+                        "look-ahead: feature `{name}` at row {row} is {} on the first {cut} bars but {} on all {n}",
+                        a[row],
+                        b[row]
                     ),
                     bad_input: false,
                 });
@@ -177,11 +180,13 @@ pub fn features(a: FeaturesArgs) -> Result<ExitCode, Failure> {
             write!(w, ",{c}").map_err(env)?;
         }
         writeln!(w).map_err(env)?;
-        for (i, row) in matrix.iter().enumerate() {
+        let mut row = Vec::with_capacity(matrix.names().len());
+        for i in 0..matrix.rows() {
             if let Some(t) = bars.open_time(i) {
                 write!(w, "{t}").map_err(env)?;
             }
-            for v in row {
+            matrix.row_into(i, &mut row);
+            for v in &row {
                 if v.is_nan() { write!(w, ",") } else { write!(w, ",{v}") }.map_err(env)?;
             }
             writeln!(w).map_err(env)?;

@@ -10,6 +10,7 @@
 //! Every indicator returns `f64::NAN` until it has seen enough bars.
 
 mod atr;
+mod batch;
 mod extrema;
 mod flow;
 mod lanes;
@@ -23,6 +24,7 @@ mod stdev;
 mod volatility;
 
 pub use atr::Atr;
+pub use batch::FeatureColumns;
 pub use extrema::{RollingMax, RollingMin};
 pub use flow::{
     BookLevel, BookSnapshot, Keltner, KeltnerBands, RollingVwap, SIZE_BUCKETS, SessionVwap, TickCvd, TickRule, Trade,

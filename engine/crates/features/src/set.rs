@@ -9,15 +9,17 @@
 //!
 //! [`FeatureMatrix`] computes a set bar by bar with the same streaming code
 //! the pipeline runs ([`crate::FeatureSet`]), so training and serving cannot
-//! drift apart.
+//! drift apart; its batch pass ([`FeatureMatrix::compute_columns`]) runs the
+//! same steps feature by feature.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 use tradebot_core::Candle;
 
+use crate::batch;
 use crate::spec::{Computer, TradeInput};
-use crate::{FeatureSpec, TradeBar, TradeBarParams};
+use crate::{FeatureColumns, FeatureSpec, TradeBar, TradeBarParams};
 
 /// A named, versioned list of features.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -307,11 +309,11 @@ impl FeatureMatrix {
         self.values.iter().all(|v| !v.is_nan())
     }
 
-    /// The whole matrix of a series, one row per bar (a batch pass over the
-    /// streaming code).
+    /// The whole matrix of a series, one row per bar: a batch pass
+    /// ([`FeatureMatrix::compute_columns`] on one thread), bit-identical to
+    /// feeding the bars one at a time.
     pub fn compute(def: &FeatureSetDef, candles: &[Candle]) -> Result<Vec<Vec<f64>>, FeatureSetError> {
-        let mut m = FeatureMatrix::new(def.clone())?;
-        Ok(candles.iter().map(|c| m.update(c).to_vec()).collect())
+        Ok(Self::compute_columns(def, candles, 1)?.to_rows())
     }
 
     /// The whole matrix of bars built from trades: each candle with the
@@ -320,8 +322,41 @@ impl FeatureMatrix {
         def: &FeatureSetDef,
         bars: &[(Candle, TradeBar)],
     ) -> Result<Vec<Vec<f64>>, FeatureSetError> {
-        let mut m = FeatureMatrix::new(def.clone())?;
-        Ok(bars.iter().map(|(c, t)| m.update_with_trades(c, Some(t)).to_vec()).collect())
+        Ok(Self::compute_columns_with_trades(def, bars, 1)?.to_rows())
+    }
+
+    /// The whole matrix of a series, column by column, spread over up to
+    /// `threads` threads (see [`FeatureColumns`]); every value is
+    /// bit-identical to feeding the bars one at a time, for any `threads`.
+    pub fn compute_columns(
+        def: &FeatureSetDef,
+        candles: &[Candle],
+        threads: usize,
+    ) -> Result<FeatureColumns, FeatureSetError> {
+        let mut out = FeatureColumns::default();
+        batch::compute_into(def, candles, threads, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`FeatureMatrix::compute_columns`] into `out`, reusing its memory.
+    pub fn compute_columns_into(
+        def: &FeatureSetDef,
+        candles: &[Candle],
+        threads: usize,
+        out: &mut FeatureColumns,
+    ) -> Result<(), FeatureSetError> {
+        batch::compute_into(def, candles, threads, out)
+    }
+
+    /// [`FeatureMatrix::compute_columns`] of bars built from trades.
+    pub fn compute_columns_with_trades(
+        def: &FeatureSetDef,
+        bars: &[(Candle, TradeBar)],
+        threads: usize,
+    ) -> Result<FeatureColumns, FeatureSetError> {
+        let mut out = FeatureColumns::default();
+        batch::compute_into(def, bars, threads, &mut out)?;
+        Ok(out)
     }
 }
 

@@ -80,6 +80,96 @@ impl Sma {
     }
 }
 
+/// `L` simple moving averages of one series, each exactly an [`Sma`] of its
+/// period (the same operations on the same values, so bit for bit the
+/// same), sharing one ring of past values and the flat-run count.
+///
+/// Why: an [`Sma`]'s compensated add and remove form a chain of four
+/// dependent additions a bar; in one loop the lanes' chains run side by side
+/// instead of one after another. Several SMAs of the close are common (the
+/// TA-Lib suite's 10/20/50/200, a crossover's fast and slow).
+#[derive(Clone, Debug)]
+pub(crate) struct SmaGroup<const L: usize> {
+    /// The last `ring.len()` values (a power of two at least the longest
+    /// period), the newest at `seen - 1`.
+    ring: Box<[f64]>,
+    mask: usize,
+    seen: usize,
+    periods: [usize; L],
+    sum: [f64; L],
+    comp_add: [f64; L],
+    comp_remove: [f64; L],
+    same_run: usize,
+    prev: f64,
+}
+
+impl<const L: usize> SmaGroup<L> {
+    /// Periods are clamped to at least 1, as [`Sma::new`] does.
+    pub(crate) fn new(periods: [usize; L]) -> Self {
+        let periods = periods.map(|p| p.max(1));
+        let cap = periods.iter().copied().max().unwrap_or(1).next_power_of_two();
+        SmaGroup {
+            ring: vec![0.0; cap].into_boxed_slice(),
+            mask: cap - 1,
+            seen: 0,
+            periods,
+            sum: [0.0; L],
+            comp_add: [0.0; L],
+            comp_remove: [0.0; L],
+            same_run: 0,
+            prev: f64::NAN,
+        }
+    }
+
+    /// Folds in one value; every lane's [`Sma::update`]. Always inlined:
+    /// unrolled over four lanes it is past LLVM's inlining threshold, and
+    /// called out of line its state lives in memory (measured 15.8 ns a bar
+    /// for four lanes, no better than four separate SMAs).
+    #[inline(always)]
+    pub(crate) fn update(&mut self, value: f64) -> [f64; L] {
+        for l in 0..L {
+            let n = self.periods[l];
+            if self.seen >= n {
+                let old = self.ring[self.seen.wrapping_sub(n) & self.mask];
+                let y = -old - self.comp_remove[l];
+                let t = self.sum[l] + y;
+                self.comp_remove[l] = t - self.sum[l] - y;
+                self.sum[l] = t;
+            }
+            let y = value - self.comp_add[l];
+            let t = self.sum[l] + y;
+            self.comp_add[l] = t - self.sum[l] - y;
+            self.sum[l] = t;
+        }
+        self.same_run = if value == self.prev { self.same_run + 1 } else { 1 };
+        self.prev = value;
+        self.ring[self.seen & self.mask] = value;
+        self.seen += 1;
+        std::array::from_fn(|l| self.value(l))
+    }
+
+    /// Lane `l`'s [`Sma::value`].
+    #[inline]
+    fn value(&self, l: usize) -> f64 {
+        let n = self.periods[l];
+        if self.seen < n {
+            return f64::NAN;
+        }
+        if self.same_run >= n {
+            return self.prev;
+        }
+        let mean = self.sum[l] / n as f64;
+        if mean < 0.0 && self.window_is_non_negative(n) { 0.0 } else { mean }
+    }
+
+    /// Whether the last `n` values all have a clear sign bit (rare: only
+    /// for a negative mean).
+    #[cold]
+    fn window_is_non_negative(&self, n: usize) -> bool {
+        (self.seen - n..self.seen).all(|i| !self.ring[i & self.mask].is_sign_negative())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::float_cmp)]
@@ -109,5 +199,37 @@ mod tests {
         }
         assert_eq!(a.value(), 0.0123);
         assert_eq!(a.value(), b.value());
+    }
+
+    /// Every lane of a group equals its own [`Sma`], bit for bit, through
+    /// warm-up, flat runs, negative values and a window whose mean cancels.
+    #[test]
+    fn a_group_of_smas_is_each_sma_bit_for_bit() {
+        let mut state = 7_u64;
+        let mut next = move || {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut g = SmaGroup::new([10, 20, 50, 200]);
+        let mut g3 = SmaGroup::new([3, 1, 7]);
+        let mut one: Vec<Sma> = [10, 20, 50, 200].map(Sma::new).into();
+        let mut three: Vec<Sma> = [3, 1, 7].map(Sma::new).into();
+        let mut x = 100.0;
+        for i in 0..20_000 {
+            x = match (i / 1000) % 4 {
+                0 => x * (1.0 + 0.01 * (next() - 0.5)),
+                1 => x,                     // a flat run longer than every period
+                2 => 1e-3 * (next() - 0.5), // values around zero, both signs
+                _ => [0.0, -0.0, 1e-300][i % 3],
+            };
+            let lanes = g.update(x);
+            for (l, s) in one.iter_mut().enumerate() {
+                assert_eq!(lanes[l].to_bits(), s.update(x).to_bits(), "lane {l} at {i}");
+            }
+            let lanes = g3.update(x);
+            for (l, s) in three.iter_mut().enumerate() {
+                assert_eq!(lanes[l].to_bits(), s.update(x).to_bits(), "lane {l} of 3 at {i}");
+            }
+        }
     }
 }

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 use tradebot_core::Candle;
 
+use crate::sma::SmaGroup;
 use crate::stats::ReturnSkewKurt;
 use crate::{
     Adx, Atr, Autocorr, Bollinger, Cci, Drawdown, Ema, Garch11, Garch11Params, GarmanKlass, Hurst, Keltner, Macd, Mfi,
@@ -336,6 +337,10 @@ pub(crate) struct TradeFlowCarry {
 pub(crate) enum Computer {
     Close,
     Sma(Sma),
+    /// Two to four adjacent SMAs.
+    Sma2(SmaGroup<2>),
+    Sma3(SmaGroup<3>),
+    Sma4(SmaGroup<4>),
     Ema(Ema),
     Macd(Macd),
     Adx(Adx),
@@ -381,30 +386,41 @@ pub(crate) enum Computer {
 impl Computer {
     /// The computation of `specs`, each with the offset of its first output.
     ///
-    /// A skewness directly followed by a kurtosis of the same window (as in
-    /// the built-in sets) becomes one computer over one window of running
-    /// moments, writing both columns: the same values bit for bit, one
-    /// window and one return fewer per bar.
+    /// Two fusions give the same values bit for bit with less work, each
+    /// computer still writing its specs' columns where they were:
+    /// - a skewness directly followed by a kurtosis of the same window (as
+    ///   in the built-in sets) becomes one computer over one window of
+    ///   running moments: one window and one return fewer per bar;
+    /// - up to four adjacent SMAs become one [`SmaGroup`]: one ring, and
+    ///   their dependency chains side by side in one loop.
     pub(crate) fn build(specs: &[FeatureSpec]) -> Vec<(Computer, usize)> {
         let mut out = Vec::with_capacity(specs.len());
         let mut at = 0;
         let mut i = 0;
         while let Some(spec) = specs.get(i) {
-            let fused = match (spec, specs.get(i + 1)) {
+            let pair = match (spec, specs.get(i + 1)) {
                 (FeatureSpec::ReturnSkew { window: s }, Some(FeatureSpec::ReturnKurt { window: k })) => {
                     ReturnSkewKurt::new(*s, *k)
                 }
                 _ => None,
             };
-            if let Some(pair) = fused {
-                out.push((Computer::ReturnSkewKurt(pair), at));
-                at += 2;
-                i += 2;
-            } else {
-                out.push((Computer::new(spec), at));
-                at += spec.outputs();
-                i += 1;
+            let mut periods = [0; 4];
+            let mut smas = 0;
+            while let (Some(slot), Some(FeatureSpec::Sma { period })) = (periods.get_mut(smas), specs.get(i + smas)) {
+                *slot = *period;
+                smas += 1;
             }
+            let [a, b, c, d] = periods;
+            let (computer, taken) = match (pair, smas) {
+                (Some(pair), _) => (Computer::ReturnSkewKurt(pair), 2),
+                (None, 4) => (Computer::Sma4(SmaGroup::new([a, b, c, d])), 4),
+                (None, 3) => (Computer::Sma3(SmaGroup::new([a, b, c])), 3),
+                (None, 2) => (Computer::Sma2(SmaGroup::new([a, b])), 2),
+                _ => (Computer::new(spec), 1),
+            };
+            out.push((computer, at));
+            at += specs[i..i + taken].iter().map(FeatureSpec::outputs).sum::<usize>();
+            i += taken;
         }
         out
     }
@@ -466,128 +482,195 @@ impl Computer {
     /// Folds in one bar and writes the feature's outputs to the front of `out`.
     #[inline]
     pub(crate) fn update(&mut self, bar: &Candle, trades: TradeInput<'_>, out: &mut [f64]) {
-        let mut put = |i: usize, v: f64| {
-            if let Some(slot) = out.get_mut(i) {
+        self.visit(Row { bar, trades, out });
+    }
+
+    /// Hands this computer's one-bar step to `v`, which runs it on one bar
+    /// ([`Row`], the streaming path) or over a whole series
+    /// ([`crate::batch`]). Both paths run the very same step, so a batch
+    /// pass and a bar-by-bar pass agree bit for bit; the batch's loop is
+    /// inside the `match`, so it runs one monomorphic step per bar.
+    #[inline]
+    pub(crate) fn visit(&mut self, v: impl StepVisitor) {
+        match self {
+            Computer::Close => v.visit(&mut (), 1, |_, b, _| [b.close]),
+            Computer::Sma(s) => v.visit(s, 1, |s, b, _| [s.update(b.close)]),
+            Computer::Sma2(g) => v.visit(g, 2, |g, b, _| g.update(b.close)),
+            Computer::Sma3(g) => v.visit(g, 3, |g, b, _| g.update(b.close)),
+            Computer::Sma4(g) => v.visit(g, 4, |g, b, _| g.update(b.close)),
+            Computer::Ema(e) => v.visit(e, 1, |e, b, _| [e.update(b.close)]),
+            Computer::Macd(m) => v.visit(m, 3, |m, b, _| {
+                let v = m.update(b.close);
+                [v.macd, v.signal, v.hist]
+            }),
+            Computer::Adx(a) => v.visit(a, 3, |a, b, _| {
+                let v = a.update(b);
+                [v.adx, v.plus_di, v.minus_di]
+            }),
+            Computer::Rsi(r) => v.visit(r, 1, |r, b, _| [r.update(b.close)]),
+            Computer::Stoch(s) => v.visit(s, 2, |s, b, _| {
+                let v = s.update(b);
+                [v.k, v.d]
+            }),
+            Computer::Roc(r) => v.visit(r, 1, |r, b, _| [r.update(b.close)]),
+            Computer::WillR(w) => v.visit(w, 1, |w, b, _| [w.update(b)]),
+            Computer::Obv(o) => v.visit(o, 1, |o, b, _| [o.update(b)]),
+            Computer::Mfi(m) => v.visit(m, 1, |m, b, _| [out_of_line(|| m.update(b))]),
+            Computer::Cci(c) => v.visit(c, 1, |c, b, _| [out_of_line(|| c.update(b))]),
+            Computer::Bollinger(bb) => v.visit(bb, 3, |bb, b, _| {
+                let v = bb.update(b.close);
+                [v.upper, v.middle, v.lower]
+            }),
+            Computer::Atr(a) => v.visit(a, 1, |a, b, _| [a.update(b)]),
+            Computer::Natr(n) => v.visit(n, 1, |n, b, _| [n.update(b)]),
+            Computer::TrueRange(t) => v.visit(t, 1, |t, b, _| [t.update(b)]),
+            Computer::Return(r) => v.visit(r, 1, |r, b, _| [r.update(b.close)]),
+            Computer::ReturnStd(s) => v.visit(s, 1, |s, b, _| [s.update(b.close)]),
+            Computer::ReturnSkew(s) => v.visit(s, 1, |s, b, _| [s.update(b.close)]),
+            Computer::ReturnKurt(k) => v.visit(k, 1, |k, b, _| [k.update(b.close)]),
+            Computer::ReturnSkewKurt(sk) => v.visit(sk, 2, |sk, b, _| {
+                let (skew, kurt) = sk.update(b.close);
+                [skew, kurt]
+            }),
+            Computer::ZScore(z) => v.visit(z, 1, |z, b, _| [z.update(b.close)]),
+            Computer::Parkinson(p) => v.visit(p, 1, |p, b, _| [out_of_line(|| p.update(b))]),
+            Computer::SwingLow(m) => v.visit(m, 1, |m, b, _| [m.update(b.low)]),
+            Computer::SwingHigh(m) => v.visit(m, 1, |m, b, _| [m.update(b.high)]),
+            Computer::PercentRank(p) => v.visit(p, 1, |p, b, _| [p.update(b.close)]),
+            Computer::Quantiles(q) => v.visit(q, 5, |q, b, _| {
+                let v = q.update(b.close);
+                [v.q10, v.q25, v.q50, v.q75, v.q90]
+            }),
+            Computer::Autocorr(a, lags) => {
+                // ACF at lags 1..=lags, then PACF at the same lags.
+                let lags = *lags;
+                v.visit(a, 2 * lags, |a, b, _| {
+                    a.update(b.close);
+                    let mut out = [f64::NAN; 2 * MAX_ACF_LAG];
+                    for k in 1..=lags {
+                        out[k - 1] = a.acf(k);
+                        out[lags + k - 1] = a.pacf(k);
+                    }
+                    out
+                })
+            }
+            Computer::Hurst(h) => v.visit(h, 1, |h, b, _| [h.update(b.close)]),
+            Computer::RealizedVol(r) => v.visit(r, 1, |r, b, _| [r.update(b.close)]),
+            Computer::GarmanKlass(g) => v.visit(g, 1, |g, b, _| [out_of_line(|| g.update(b))]),
+            Computer::Garch(g) => v.visit(g, 2, |g, b, _| {
+                let v = g.update(b.close);
+                [v.variance, v.next_variance]
+            }),
+            Computer::RollingSharpe(r) => v.visit(r, 1, |r, b, _| [r.update(b.close)]),
+            Computer::Drawdown(d) => v.visit(d, 1, |d, b, _| [d.update(b.close)]),
+            Computer::Trend(t) => v.visit(t, 2, |t, b, _| {
+                let v = t.update(b.close);
+                [v.slope, v.r2]
+            }),
+            Computer::Keltner(k) => v.visit(k, 3, |k, b, _| {
+                let v = k.update(b);
+                [v.upper, v.middle, v.lower]
+            }),
+            Computer::Vwap(vw) => v.visit(vw, 1, |vw, b, _| [out_of_line(|| vw.update(b))]),
+            Computer::SessionVwap(vw) => v.visit(vw, 1, |vw, b, _| [out_of_line(|| vw.update(b))]),
+            Computer::VolumeProfile(p) => v.visit(p, 3, |p, b, _| {
+                let v = out_of_line(|| p.update(b));
+                [v.poc, v.vah, v.val]
+            }),
+            Computer::TickCvd(c) => v.visit(c, 1, |c, b, _| [c.update(b)]),
+            Computer::TradeFlow(carry) => {
+                v.visit(carry, TRADE_FLOW_OUTPUTS, |carry, _, trades| trade_flow(carry, trades))
+            }
+        }
+    }
+
+    /// Rough cost of one step in nanoseconds (each alone in a batch pass on
+    /// the 2-core VM, 2026-12-04): only balances a batch pass's threads,
+    /// never changes a value.
+    pub(crate) fn cost(&self) -> u32 {
+        match self {
+            Computer::Close | Computer::Return(_) | Computer::Obv(_) | Computer::Drawdown(_) => 1,
+            Computer::Roc(_) | Computer::TrueRange(_) | Computer::TickCvd(_) => 2,
+            Computer::Ema(_) | Computer::Atr(_) | Computer::Natr(_) => 3,
+            Computer::Sma(_) | Computer::SessionVwap(_) | Computer::TradeFlow(_) => 4,
+            Computer::Macd(_) | Computer::Keltner(_) | Computer::SwingLow(_) | Computer::SwingHigh(_) => 5,
+            Computer::WillR(_) | Computer::Rsi(_) | Computer::Vwap(_) | Computer::ReturnStd(_) => 8,
+            Computer::Sma2(_) | Computer::Garch(_) => 10,
+            Computer::ReturnSkew(_) | Computer::ReturnKurt(_) | Computer::Bollinger(_) | Computer::Sma3(_) => 12,
+            Computer::ZScore(_) | Computer::Parkinson(_) | Computer::ReturnSkewKurt(_) | Computer::RealizedVol(_) => 15,
+            Computer::Sma4(_) | Computer::Stoch(_) | Computer::GarmanKlass(_) | Computer::Trend(_) => 17,
+            Computer::Adx(_) => 11,
+            Computer::Mfi(_) | Computer::Cci(_) | Computer::RollingSharpe(_) => 30,
+            Computer::PercentRank(_) | Computer::Quantiles(_) => 35,
+            Computer::VolumeProfile(_) => 210,
+            Computer::Autocorr(..) => 225,
+            Computer::Hurst(_) => 400,
+        }
+    }
+}
+
+/// The trade-flow columns of one bar: the bar's trade statistics, or with
+/// no trades in the interval the values carried from past trade bars.
+#[inline]
+fn trade_flow(carry: &mut TradeFlowCarry, trades: TradeInput<'_>) -> [f64; TRADE_FLOW_OUTPUTS] {
+    let mut out = [f64::NAN; TRADE_FLOW_OUTPUTS];
+    match trades {
+        TradeInput::NoFeed => {}
+        TradeInput::Bar(Some(b)) => {
+            *carry = TradeFlowCarry { cvd: b.cvd, amihud: b.amihud, kyle: b.kyle_lambda, roll: b.roll_spread };
+            let agreement = if b.tick_compared > 0 { b.tick_agree as f64 / b.tick_compared as f64 } else { f64::NAN };
+            let head = [b.count as f64, b.mean_size, b.max_size];
+            let flow = [b.buy_volume, b.sell_volume, b.imbalance, b.large_count, b.cvd, agreement];
+            let tail = [b.amihud, b.kyle_lambda, b.roll_spread];
+            let hist = b.size_hist.map(|n| n as f64);
+            for (slot, v) in out.iter_mut().zip(head.into_iter().chain(hist).chain(flow).chain(tail)) {
                 *slot = v;
             }
-        };
-        match self {
-            Computer::Close => put(0, bar.close),
-            Computer::Sma(s) => put(0, s.update(bar.close)),
-            Computer::Ema(e) => put(0, e.update(bar.close)),
-            Computer::Macd(m) => {
-                let v = m.update(bar.close);
-                put(0, v.macd);
-                put(1, v.signal);
-                put(2, v.hist);
+        }
+        TradeInput::Bar(None) => {
+            let c = *carry;
+            let head = [0.0, f64::NAN, f64::NAN];
+            let flow = [0.0, 0.0, f64::NAN, 0.0, c.cvd, f64::NAN];
+            let tail = [c.amihud, c.kyle, c.roll];
+            let quiet = head.into_iter().chain([0.0; SIZE_BUCKETS]).chain(flow).chain(tail);
+            for (slot, v) in out.iter_mut().zip(quiet) {
+                *slot = v;
             }
-            Computer::Adx(a) => {
-                let v = a.update(bar);
-                put(0, v.adx);
-                put(1, v.plus_di);
-                put(2, v.minus_di);
-            }
-            Computer::Rsi(r) => put(0, r.update(bar.close)),
-            Computer::Stoch(s) => {
-                let v = s.update(bar);
-                put(0, v.k);
-                put(1, v.d);
-            }
-            Computer::Roc(r) => put(0, r.update(bar.close)),
-            Computer::WillR(w) => put(0, w.update(bar)),
-            Computer::Obv(o) => put(0, o.update(bar)),
-            Computer::Mfi(m) => put(0, out_of_line(|| m.update(bar))),
-            Computer::Cci(c) => put(0, out_of_line(|| c.update(bar))),
-            Computer::Bollinger(b) => {
-                let v = b.update(bar.close);
-                put(0, v.upper);
-                put(1, v.middle);
-                put(2, v.lower);
-            }
-            Computer::Atr(a) => put(0, a.update(bar)),
-            Computer::Natr(n) => put(0, n.update(bar)),
-            Computer::TrueRange(t) => put(0, t.update(bar)),
-            Computer::Return(r) => put(0, r.update(bar.close)),
-            Computer::ReturnStd(s) => put(0, s.update(bar.close)),
-            Computer::ReturnSkew(s) => put(0, s.update(bar.close)),
-            Computer::ReturnKurt(k) => put(0, k.update(bar.close)),
-            Computer::ReturnSkewKurt(sk) => {
-                let (skew, kurt) = sk.update(bar.close);
-                put(0, skew);
-                put(1, kurt);
-            }
-            Computer::ZScore(z) => put(0, z.update(bar.close)),
-            Computer::Parkinson(p) => put(0, out_of_line(|| p.update(bar))),
-            Computer::SwingLow(m) => put(0, m.update(bar.low)),
-            Computer::SwingHigh(m) => put(0, m.update(bar.high)),
-            Computer::PercentRank(p) => put(0, p.update(bar.close)),
-            Computer::Quantiles(q) => {
-                let v = q.update(bar.close);
-                for (i, x) in [v.q10, v.q25, v.q50, v.q75, v.q90].into_iter().enumerate() {
-                    put(i, x);
-                }
-            }
-            Computer::Autocorr(a, lags) => {
-                a.update(bar.close);
-                for k in 1..=*lags {
-                    put(k - 1, a.acf(k));
-                    put(*lags + k - 1, a.pacf(k));
-                }
-            }
-            Computer::Hurst(h) => put(0, h.update(bar.close)),
-            Computer::RealizedVol(r) => put(0, r.update(bar.close)),
-            Computer::GarmanKlass(g) => put(0, out_of_line(|| g.update(bar))),
-            Computer::Garch(g) => {
-                let v = g.update(bar.close);
-                put(0, v.variance);
-                put(1, v.next_variance);
-            }
-            Computer::RollingSharpe(r) => put(0, r.update(bar.close)),
-            Computer::Drawdown(d) => put(0, d.update(bar.close)),
-            Computer::Trend(t) => {
-                let v = t.update(bar.close);
-                put(0, v.slope);
-                put(1, v.r2);
-            }
-            Computer::Keltner(k) => {
-                let v = k.update(bar);
-                put(0, v.upper);
-                put(1, v.middle);
-                put(2, v.lower);
-            }
-            Computer::Vwap(v) => put(0, out_of_line(|| v.update(bar))),
-            Computer::SessionVwap(v) => put(0, out_of_line(|| v.update(bar))),
-            Computer::VolumeProfile(p) => {
-                let v = out_of_line(|| p.update(bar));
-                put(0, v.poc);
-                put(1, v.vah);
-                put(2, v.val);
-            }
-            Computer::TickCvd(c) => put(0, c.update(bar)),
-            Computer::TradeFlow(carry) => match trades {
-                TradeInput::NoFeed => (0..TRADE_FLOW_OUTPUTS).for_each(|i| put(i, f64::NAN)),
-                TradeInput::Bar(Some(b)) => {
-                    *carry = TradeFlowCarry { cvd: b.cvd, amihud: b.amihud, kyle: b.kyle_lambda, roll: b.roll_spread };
-                    let agreement =
-                        if b.tick_compared > 0 { b.tick_agree as f64 / b.tick_compared as f64 } else { f64::NAN };
-                    let head = [b.count as f64, b.mean_size, b.max_size];
-                    let flow = [b.buy_volume, b.sell_volume, b.imbalance, b.large_count, b.cvd, agreement];
-                    let tail = [b.amihud, b.kyle_lambda, b.roll_spread];
-                    let hist = b.size_hist.map(|n| n as f64);
-                    for (i, v) in head.into_iter().chain(hist).chain(flow).chain(tail).enumerate() {
-                        put(i, v);
-                    }
-                }
-                TradeInput::Bar(None) => {
-                    let c = *carry;
-                    let head = [0.0, f64::NAN, f64::NAN];
-                    let flow = [0.0, 0.0, f64::NAN, 0.0, c.cvd, f64::NAN];
-                    let tail = [c.amihud, c.kyle, c.roll];
-                    for (i, v) in head.into_iter().chain([0.0; SIZE_BUCKETS]).chain(flow).chain(tail).enumerate() {
-                        put(i, v);
-                    }
-                }
-            },
+        }
+    }
+    out
+}
+
+/// What to do with a computer's one-bar step (see [`Computer::visit`]):
+/// `step` folds one bar into the computer's `state` and returns its outputs
+/// in a `W`-wide array, of which the first `width` are its columns.
+pub(crate) trait StepVisitor {
+    fn visit<S: Clone, const W: usize>(
+        self,
+        state: &mut S,
+        width: usize,
+        step: impl FnMut(&mut S, &Candle, TradeInput<'_>) -> [f64; W],
+    );
+}
+
+/// The streaming path: one bar, its outputs written to the front of `out`.
+struct Row<'a, 'o> {
+    bar: &'a Candle,
+    trades: TradeInput<'a>,
+    out: &'o mut [f64],
+}
+
+impl StepVisitor for Row<'_, '_> {
+    #[inline(always)]
+    fn visit<S: Clone, const W: usize>(
+        self,
+        state: &mut S,
+        width: usize,
+        mut step: impl FnMut(&mut S, &Candle, TradeInput<'_>) -> [f64; W],
+    ) {
+        let v = step(state, self.bar, self.trades);
+        for (slot, x) in self.out.iter_mut().zip(&v[..width.min(W)]) {
+            *slot = *x;
         }
     }
 }

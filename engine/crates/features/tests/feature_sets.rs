@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use proptest::prelude::*;
 use tradebot_core::{Candle, Timestamp};
-use tradebot_features::{FeatureMatrix, FeatureSetDef};
+use tradebot_features::{FeatureColumns, FeatureMatrix, FeatureSetDef};
 
 fn golden(name: &str) -> (Vec<String>, Vec<Vec<String>>) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../tests/golden/talib").join(name);
@@ -66,6 +66,59 @@ fn streaming_one_bar_at_a_time_equals_the_batch_pass_bit_for_bit() {
         assert_eq!(m.all_valid(), got.iter().all(|v| !v.is_nan()));
         assert_eq!(m.valid().filter(|v| *v).count(), got.iter().filter(|v| !v.is_nan()).count());
     }
+}
+
+/// The batch pass computes feature by feature, each feature's column on
+/// whichever thread is free; none of that may change a bit.
+#[test]
+fn the_column_batch_on_any_number_of_threads_equals_streaming_bit_for_bit() {
+    let (_, rows) = golden("ETH_BTC-5m.talib.csv");
+    let bars = candles(&rows);
+    for def in [FeatureSetDef::talib_v1(), FeatureSetDef::default_v1(), FeatureSetDef::agents_v1()] {
+        let mut m = FeatureMatrix::new(def.clone()).unwrap();
+        let streamed: Vec<Vec<f64>> = bars.iter().map(|bar| m.update(bar).to_vec()).collect();
+        let mut reused = FeatureColumns::default();
+        for threads in [1, 2, 3, 8] {
+            let cols = FeatureMatrix::compute_columns(&def, &bars, threads).unwrap();
+            assert_eq!(cols.names(), def.columns().as_slice());
+            assert_eq!(cols.rows(), bars.len());
+            for (c, name) in cols.names().iter().enumerate() {
+                let column = cols.column(c);
+                assert_eq!(column.len(), bars.len());
+                for (i, (got, row)) in column.iter().zip(&streamed).enumerate() {
+                    assert_eq!(got.to_bits(), row[c].to_bits(), "{} {name} at bar {i}, {threads} threads", def.name);
+                }
+            }
+            // A buffer reused from another set or length is refilled whole.
+            FeatureMatrix::compute_columns_into(&def, &bars, threads, &mut reused).unwrap();
+            assert_eq!((reused.names(), reused.rows()), (cols.names(), cols.rows()));
+            for c in 0..cols.names().len() {
+                let bits = |col: &[f64]| col.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert!(bits(reused.column(c)) == bits(cols.column(c)), "{} column {c} refilled", def.name);
+            }
+        }
+        let mut row = Vec::new();
+        let cols = FeatureMatrix::compute_columns(&def, &bars, 2).unwrap();
+        cols.row_into(bars.len() - 1, &mut row);
+        let last = &streamed[bars.len() - 1];
+        assert!(row.len() == last.len() && row.iter().zip(last).all(|(a, b)| a.to_bits() == b.to_bits()));
+        cols.row_into(bars.len(), &mut row);
+        assert!(row.is_empty(), "no row past the end");
+        assert!(cols.column(cols.names().len()).is_empty(), "no column past the end");
+    }
+}
+
+#[test]
+fn a_batch_over_no_bars_has_the_columns_and_no_rows_and_a_bad_set_is_refused() {
+    let def = FeatureSetDef::talib_v1();
+    let cols = FeatureMatrix::compute_columns(&def, &[], 2).unwrap();
+    assert_eq!((cols.rows(), cols.names().len()), (0, def.columns().len()));
+    assert!(cols.to_rows().is_empty());
+    let mut bad = def;
+    bad.features.push(tradebot_features::FeatureSpec::Sma { period: 10 });
+    let (_, rows) = golden("ETH_BTC-5m.talib.csv");
+    let e = FeatureMatrix::compute_columns(&bad, &candles(&rows), 2).unwrap_err();
+    assert!(e.to_string().contains("sma_10"), "{e}");
 }
 
 fn bars(steps: &[(f64, f64, f64, f64)]) -> Vec<Candle> {
@@ -214,7 +267,18 @@ mod trade_flow {
         let mut bars: Vec<_> = trades.iter().filter_map(|t| agg.update(t)).collect();
         bars.extend(agg.finish());
         let pairs: Vec<_> = bars.iter().map(|b| (b.candle(), *b)).collect();
-        FeatureMatrix::compute_with_trades(def, &pairs).unwrap()
+        let rows = FeatureMatrix::compute_with_trades(def, &pairs).unwrap();
+        // The batch over two threads is the streaming pass, bit for bit.
+        let mut m = FeatureMatrix::new(def.clone()).unwrap();
+        let cols = FeatureMatrix::compute_columns_with_trades(def, &pairs, 2).unwrap();
+        for (i, (c, t)) in pairs.iter().enumerate() {
+            let streamed = m.update_with_trades(c, Some(t));
+            for (k, v) in streamed.iter().enumerate() {
+                assert_eq!(v.to_bits(), rows[i][k].to_bits());
+                assert_eq!(v.to_bits(), cols.column(k)[i].to_bits());
+            }
+        }
+        rows
     }
 
     proptest! {

@@ -55,7 +55,10 @@ impl Adx {
         }
     }
 
-    #[inline]
+    /// Folds in one bar. Always inlined: past LLVM's threshold otherwise,
+    /// and called out of line from a batch pass its state goes through
+    /// memory every bar (measured alone: 20 -> 11 ns a bar inlined).
+    #[inline(always)]
     pub fn update(&mut self, bar: &Candle) -> AdxValue {
         let index = self.bars;
         self.bars = self.bars.saturating_add(1);
