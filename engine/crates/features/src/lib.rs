@@ -1,11 +1,15 @@
 //! Streaming indicators: each one is updated with one bar at a time in O(1)
 //! and never looks at a later bar, so the value at bar `t` is exactly what a
 //! live engine would have computed at `t`'s close. Replay and live run this
-//! same code; there is no separate vectorised version to drift from it.
+//! same code; there is no separate vectorised version to drift from it: the
+//! batch pass over a stored series ([`FeatureColumns`]) runs each feature's
+//! very same step, only feature by feature (and over several threads)
+//! instead of bar by bar.
 //!
-//! This crate starts with what the engine spine needs (moving averages for
-//! the baseline strategies, ATR, swing extremes and return volatility for the
-//! risk engine); the feature set of the agents grows here.
+//! Here are the technical indicators, the statistical and microstructure
+//! features, and the named, versioned feature sets built from them
+//! ([`FeatureSetDef`], [`FeatureMatrix`]) that strategies, the risk engine,
+//! the agents and training read.
 //!
 //! Every indicator returns `f64::NAN` until it has seen enough bars.
 
