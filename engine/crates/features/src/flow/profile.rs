@@ -20,12 +20,13 @@
 //!
 //! The bins move with the window's range, so every update rebins the window:
 //! a bounded O(window + bins) scan over memory allocated in `new`, not O(1).
-//! What keeps it cheap: the range comes from rolling extremes (O(1), see `extrema`); each
-//! bar's bin is cached, and while the range is unchanged (most bars) only
-//! two bins change — the leaving bar's bin is re-summed from the cached
-//! indices (compares, no arithmetic on prices) and the new bar's volume is
-//! added to its bin; when the range moves, every bar is re-binned with a
-//! multiplication instead of a division, falling back to the exact
+//! What keeps it cheap: the range comes from rolling extremes (O(1), see
+//! `extrema`); each bar's bin is cached, and while the range is unchanged
+//! (three bars in four of a random walk, window 100) only two bins change —
+//! the leaving bar's bin is re-summed from the cached indices (vector
+//! compares into bit masks, no arithmetic on prices) and the new bar's
+//! volume is added to its bin; when the range moves, every bar is re-binned
+//! with a multiplication instead of a division, falling back to the exact
 //! expression above where the product lands within 1e-9 of a bin edge.
 //! Every bin sum is still formed oldest bar first, so the bins equal the
 //! reference's full re-binning bit for bit (checked in the tests below).
@@ -53,9 +54,12 @@ const UNDEFINED: VolumeProfileValue = VolumeProfileValue { poc: f64::NAN, vah: f
 /// Rolling volume profile; NaN for the first `window - 1` bars.
 #[derive(Clone, Debug)]
 pub struct VolumeProfile {
-    /// `(typical price, volume, bin)` of the last `window` bars; the bins
-    /// are those of the range in `binned`.
-    ring: Box<[(f64, f64, u32)]>,
+    /// Typical price, volume and bin of the last `window` bars (a ring,
+    /// one array each so that a bin's bars are found with vector compares);
+    /// the bins are those of the range in `binned`.
+    tps: Box<[f64]>,
+    vols: Box<[f64]>,
+    bins: Box<[u32]>,
     /// `(hi, lo)` the cached bins were computed for, if they are current.
     binned: Option<(f64, f64)>,
     highs: RollingMax,
@@ -71,7 +75,9 @@ impl VolumeProfile {
     /// fraction of volume in the value area (0.7 is the usual setting).
     pub fn new(window: usize, bins: usize, value_area: f64) -> Self {
         VolumeProfile {
-            ring: vec![(0.0, 0.0, 0); window.max(1)].into_boxed_slice(),
+            tps: vec![0.0; window.max(1)].into_boxed_slice(),
+            vols: vec![0.0; window.max(1)].into_boxed_slice(),
+            bins: vec![0; window.max(1)].into_boxed_slice(),
             binned: None,
             highs: RollingMax::new(window.max(1)),
             lows: RollingMin::new(window.max(1)),
@@ -83,13 +89,13 @@ impl VolumeProfile {
     }
 
     pub fn update(&mut self, bar: &Candle) -> VolumeProfileValue {
-        let n = self.ring.len();
+        let n = self.tps.len();
         let (hi, lo) = (self.highs.update(bar.high), self.lows.update(bar.low));
         let tp = (bar.high + bar.low + bar.close) / 3.0;
         let was_full = self.seen >= n;
         let at = self.next;
-        let leaving = self.ring[at];
-        self.ring[at] = (tp, bar.volume, 0);
+        let leaving = self.bins[at];
+        (self.tps[at], self.vols[at], self.bins[at]) = (tp, bar.volume, 0);
         self.next = if at + 1 == n { 0 } else { at + 1 };
         self.seen = self.seen.saturating_add(1);
         if self.seen < n {
@@ -98,9 +104,9 @@ impl VolumeProfile {
         let incremental = was_full && hi > lo && self.binned == Some((hi, lo));
         let total = if incremental {
             let b = self.bin(tp, hi, lo);
-            self.ring[at].2 = b;
-            self.resum(leaving.2);
-            if b != leaving.2 {
+            self.bins[at] = b;
+            self.resum(leaving);
+            if b != leaving {
                 self.volume[b as usize] += bar.volume;
             }
             // The sum of the bins is within a few ulps of the reference's
@@ -125,8 +131,8 @@ impl VolumeProfile {
         }
         let (mut low, mut high, margin) = self.value_area_bins(poc, self.value_area * total);
         if incremental && margin <= 1e-12 * total {
-            let (newer, older) = self.ring.split_at(self.next);
-            let exact = older.iter().chain(newer).fold(0.0, |t, &(_, v, _)| t + v);
+            let (newer, older) = self.vols.split_at(self.next);
+            let exact = older.iter().chain(newer).fold(0.0, |t, &v| t + v);
             (low, high, _) = self.value_area_bins(poc, self.value_area * exact);
         }
         let w = (hi - lo) / bins as f64;
@@ -141,27 +147,23 @@ impl VolumeProfile {
     /// volume; returns its lowest and highest bins and how close any
     /// `acc < target` decision came to going the other way.
     fn value_area_bins(&self, poc: usize, target: f64) -> (usize, usize, f64) {
-        let bins = self.volume.len();
-        let (mut low, mut high, mut acc) = (poc, poc, self.volume[poc]);
+        let vol = &self.volume;
+        let (mut low, mut high, mut acc) = (poc, poc, vol[poc]);
         let mut margin = (acc - target).abs();
+        // Which side grows is as unpredictable as the prices, so it is
+        // selected, not branched on (a mispredicted branch a step cost more
+        // than the rest of the step). A missing side reads as -inf: the up
+        // side wins ties and any comparison with a missing lower side.
         while acc < target {
-            let up = if high + 1 < bins { Some(self.volume[high + 1]) } else { None };
-            let down = if low > 0 { Some(self.volume[low - 1]) } else { None };
-            match (up, down) {
-                (Some(u), Some(d)) if u >= d => {
-                    high += 1;
-                    acc += u;
-                }
-                (Some(u), None) => {
-                    high += 1;
-                    acc += u;
-                }
-                (_, Some(d)) => {
-                    low -= 1;
-                    acc += d;
-                }
-                (None, None) => break,
+            let up = vol.get(high + 1).copied().unwrap_or(f64::NEG_INFINITY);
+            let down = if low > 0 { vol[low - 1] } else { f64::NEG_INFINITY };
+            if high + 1 == vol.len() && low == 0 {
+                break;
             }
+            let take_up = up >= down || low == 0;
+            acc += if take_up { up } else { down };
+            high += usize::from(take_up);
+            low -= usize::from(!take_up);
             margin = margin.min((acc - target).abs());
         }
         (low, high, margin)
@@ -175,35 +177,95 @@ impl VolumeProfile {
         // `as i64` is `floor` here (values >= 0; NaN and tiny negatives from
         // rounding go to bin 0, as `floor` then a clamp would send them).
         let frac = fast - (fast as i64) as f64;
-        let u = if (1e-9..1.0 - 1e-9).contains(&frac) { fast } else { (tp - lo) / range * nbins };
+        let u = if (1e-9..1.0 - 1e-9).contains(&frac) { fast } else { exact_position(tp, lo, range, nbins) };
         (u as i64).clamp(0, self.volume.len() as i64 - 1) as u32
     }
 
     /// Bins every bar of the window for the range `[lo, hi]`; returns the
     /// total volume, added in bar order as the reference adds it.
     fn rebin(&mut self, hi: f64, lo: f64) -> f64 {
+        // Two passes. The bins first: independent of each other, so they
+        // pipeline (and the exact fallback's division stays off the common
+        // path). Then the sums, oldest bar first, whose only dependencies
+        // are between bars landing in the same bin.
+        let nbins = self.volume.len();
+        if hi > lo {
+            let (range, fbins) = (hi - lo, nbins as f64);
+            let scale = fbins / range;
+            for (b, &tp) in self.bins.iter_mut().zip(self.tps.iter()) {
+                let fast = (tp - lo) * scale;
+                let frac = fast - (fast as i64) as f64;
+                let u = if (1e-9..1.0 - 1e-9).contains(&frac) { fast } else { exact_position(tp, lo, range, fbins) };
+                *b = (u as i64).clamp(0, nbins as i64 - 1) as u32;
+            }
+        } else {
+            self.bins.fill(0);
+        }
         self.volume.fill(0.0);
         let mut total = 0.0;
         let next = self.next;
-        for k in 0..self.ring.len() {
-            // Oldest first: the ring from `next` on, then its start.
-            let j = if next + k < self.ring.len() { next + k } else { next + k - self.ring.len() };
-            let (tp, v, _) = self.ring[j];
-            let b = if hi > lo { self.bin(tp, hi, lo) } else { 0 };
-            self.ring[j].2 = b;
-            self.volume[b as usize] += v;
-            total += v;
+        for (bins, vols) in [(&self.bins[next..], &self.vols[next..]), (&self.bins[..next], &self.vols[..next])] {
+            for (&b, &v) in bins.iter().zip(vols) {
+                self.volume[b as usize] += v;
+                total += v;
+            }
         }
         self.binned = (hi > lo).then_some((hi, lo));
         total
     }
 
     /// Re-sums one bin from the cached indices, oldest bar first.
+    ///
+    /// A bin holds a few of the window's bars at scattered places, so a
+    /// scan that branches on each bar's bin mispredicts at every one of
+    /// them. The bins are compared sixteen at a time into a bit mask
+    /// (vector compares) and only the set bits are visited, oldest first:
+    /// the ring from `next` on, then its start.
     fn resum(&mut self, bin: u32) {
-        let (newer, older) = self.ring.split_at(self.next);
+        let n = self.bins.len();
+        let mut masks = [0u64; MASK_WORDS];
+        if n > 64 * MASK_WORDS {
+            return self.resum_scan(bin);
+        }
+        let mut bin16 = self.bins.chunks_exact(16);
+        for (c, b) in (&mut bin16).enumerate() {
+            let mut hits = 0u64;
+            for (i, &x) in b.iter().enumerate() {
+                hits |= u64::from(x == bin) << i;
+            }
+            masks[c / 4] |= hits << (16 * (c % 4));
+        }
+        let base = n - bin16.remainder().len();
+        for (i, &x) in bin16.remainder().iter().enumerate() {
+            masks[(base + i) / 64] |= u64::from(x == bin) << ((base + i) % 64);
+        }
+        let next = self.next;
         let mut sum = 0.0;
-        for part in [older, newer] {
-            for &(_, v, b) in part {
+        for (from, to) in [(next, n), (0, next)] {
+            let words = masks.iter().enumerate().take(to.div_ceil(64)).skip(from / 64);
+            for (w, &mask) in words {
+                let mut hits = mask;
+                if w == from / 64 {
+                    hits &= u64::MAX << (from % 64);
+                }
+                if w == to / 64 {
+                    hits &= (1u64 << (to % 64)) - 1;
+                }
+                while hits != 0 {
+                    sum += self.vols[64 * w + hits.trailing_zeros() as usize];
+                    hits &= hits - 1;
+                }
+            }
+        }
+        self.volume[bin as usize] = sum;
+    }
+
+    /// [`VolumeProfile::resum`] for windows too long for its masks.
+    fn resum_scan(&mut self, bin: u32) {
+        let next = self.next;
+        let mut sum = 0.0;
+        for (bins, vols) in [(&self.bins[next..], &self.vols[next..]), (&self.bins[..next], &self.vols[..next])] {
+            for (&b, &v) in bins.iter().zip(vols) {
                 if b == bin {
                     sum += v;
                 }
@@ -211,6 +273,18 @@ impl VolumeProfile {
         }
         self.volume[bin as usize] = sum;
     }
+}
+
+/// Windows up to 64 × this many bars re-sum a bin through bit masks.
+const MASK_WORDS: usize = 4;
+
+/// The exact `(tp - lo) / range * bins` for a product that landed near a
+/// bin edge; out of line so that the common path does not compute (and wait
+/// for) its division.
+#[cold]
+#[inline(never)]
+fn exact_position(tp: f64, lo: f64, range: f64, bins: f64) -> f64 {
+    (tp - lo) / range * bins
 }
 
 #[cfg(test)]
@@ -270,8 +344,10 @@ mod tests {
         /// for runs of bars (the incremental path).
         #[test]
         fn bars_land_in_the_bins_of_the_exact_formula(
-            ticks in prop::collection::vec((0u32..48, 0u32..48, 0u32..48, 1u32..100), 2..120),
-            window in 1usize..40,
+            ticks in prop::collection::vec((0u32..48, 0u32..48, 0u32..48, 1u32..100), 2..320),
+            // Short windows, windows spanning several 64-bar mask words,
+            // and windows past the masks (the plain scan).
+            window in prop_oneof![1usize..40, 60usize..140, 250usize..270],
             bins in 1usize..30,
         ) {
             let bars: Vec<Candle> = ticks

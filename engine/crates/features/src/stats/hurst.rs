@@ -32,6 +32,8 @@
 //! within 1e-9 of `H`, see `tests/golden_stats.rs`). No allocation after
 //! `new`.
 
+use wide::f64x2;
+
 use super::SimpleReturn;
 
 /// Enough chunk sizes for any window (sizes double each step).
@@ -159,40 +161,17 @@ impl Hurst {
         if ss.is_nan() || ss <= 0.0 {
             return f64::NAN;
         }
-        // `if y > hi { y } else { hi }` is one max instruction (`f64::max`
-        // adds NaN handling the values here cannot need). Lanes, as for the
-        // variance: one running max is a chain of dependent compares over
-        // every chunk of every size, most of this feature's cost. Two lanes,
-        // not four: a 4-wide select does not fit one SSE2 register, and LLVM
-        // then builds it from compares, mask shuffles and and/or instead of
-        // `maxpd`/`minpd` (measured 693 -> 371 ns a bar for the feature). An
-        // extreme is exact, so the lanes change nothing in the result.
-        let (mut hi, mut lo) = ([f64::NEG_INFINITY; 2], [f64::INFINITY; 2]);
         let (pre, steps) = (&self.pre[a + 1..a + 1 + s], &self.steps[..s]);
-        let (mut qp, mut qj) = (pre.chunks_exact(2), steps.chunks_exact(2));
-        for (p, j) in (&mut qp).zip(&mut qj) {
-            for l in 0..2 {
-                let y = (p[l] - p0) - j[l] * m;
-                hi[l] = if y > hi[l] { y } else { hi[l] };
-                lo[l] = if y < lo[l] { y } else { lo[l] };
-            }
-        }
-        for (l, (&p, &j)) in qp.remainder().iter().zip(qj.remainder()).enumerate() {
-            let y = (p - p0) - j * m;
-            hi[l] = if y > hi[l] { y } else { hi[l] };
-            lo[l] = if y < lo[l] { y } else { lo[l] };
-        }
-        let hi = hi.into_iter().fold(f64::NEG_INFINITY, |a, y| if y > a { y } else { a });
-        let lo = lo.into_iter().fold(f64::INFINITY, |a, y| if y < a { y } else { a });
+        let (hi, lo) = deviation_extremes(pre, steps, p0, m);
         (hi - lo) / (ss / sf).sqrt()
     }
 
     fn value(&self) -> f64 {
         let n = self.window;
-        let mut ys = [0.0; MAX_SIZES];
-        let mut xs = [0.0; MAX_SIZES];
-        let mut points = 0;
-        for (i, &ln_s) in self.ln_sizes.iter().enumerate() {
+        let sizes = self.ln_sizes.len();
+        let mut means = [0.0; MAX_SIZES];
+        let mut all_valid = true;
+        for (i, mean) in means.iter_mut().enumerate().take(sizes) {
             let s = self.min_size << i;
             let ring = &self.rs[i * n..(i + 1) * n];
             let (mut total, mut valid) = (0.0, 0usize);
@@ -206,9 +185,18 @@ impl Hurst {
                     valid += 1;
                 }
             }
-            if valid > 0 {
+            *mean = if valid > 0 { total / valid as f64 } else { f64::NAN };
+            all_valid &= valid > 0;
+        }
+        if all_valid && let Some(h) = equally_spaced_slope(&means[..sizes]) {
+            return h;
+        }
+        let (mut xs, mut ys) = ([0.0; MAX_SIZES], [0.0; MAX_SIZES]);
+        let mut points = 0;
+        for (&ln_s, &mean) in self.ln_sizes.iter().zip(&means) {
+            if !mean.is_nan() {
                 xs[points] = ln_s;
-                ys[points] = (total / valid as f64).ln();
+                ys[points] = mean.ln();
                 points += 1;
             }
         }
@@ -225,6 +213,85 @@ impl Hurst {
         }
         sxy / sxx
     }
+}
+
+/// Largest and smallest `(pre[j] - p0) - steps[j] * m`.
+///
+/// One running max is a chain of dependent compares over every chunk of
+/// every size, most of this feature's cost, so the extremes run in four
+/// lanes: two SSE2 registers each, through `wide`'s `f64x2`. Plain arrays
+/// of lanes do not get there: LLVM lowers a 4-wide select to compares and
+/// mask shuffles, and even a 2-wide one shuffles the lanes at every step
+/// (measured for the feature alone: 693 ns a bar with 4-wide selects, 371
+/// with 2-wide, 311 with these). `fast_max(y, hi)` is `maxpd`, `if y > hi
+/// { y } else { hi }` as in the portable version below; an extreme is exact,
+/// so neither the lanes nor the order change the result.
+#[inline]
+fn deviation_extremes(pre: &[f64], steps: &[f64], p0: f64, m: f64) -> (f64, f64) {
+    let (vp0, vm) = (f64x2::splat(p0), f64x2::splat(m));
+    let (mut hi, mut lo) = ([f64x2::splat(f64::NEG_INFINITY); 2], [f64x2::splat(f64::INFINITY); 2]);
+    let (mut qp, mut qj) = (pre.chunks_exact(4), steps.chunks_exact(4));
+    for (p, j) in (&mut qp).zip(&mut qj) {
+        for h in 0..2 {
+            let pv = f64x2::new([p[2 * h], p[2 * h + 1]]);
+            let jv = f64x2::new([j[2 * h], j[2 * h + 1]]);
+            let y = (pv - vp0) - jv * vm;
+            hi[h] = y.fast_max(hi[h]);
+            lo[h] = y.fast_min(lo[h]);
+        }
+    }
+    let (th, tl) = deviation_extremes_portable(qp.remainder(), qj.remainder(), p0, m);
+    let h = hi[0].fast_max(hi[1]).to_array().into_iter().fold(th, |a, y| if y > a { y } else { a });
+    let l = lo[0].fast_min(lo[1]).to_array().into_iter().fold(tl, |a, y| if y < a { y } else { a });
+    (h, l)
+}
+
+/// [`deviation_extremes`] in plain code, for a chunk's last values that do
+/// not fill four lanes.
+#[inline]
+fn deviation_extremes_portable(pre: &[f64], steps: &[f64], p0: f64, m: f64) -> (f64, f64) {
+    let (mut hi, mut lo) = ([f64::NEG_INFINITY; 2], [f64::INFINITY; 2]);
+    let (mut qp, mut qj) = (pre.chunks_exact(2), steps.chunks_exact(2));
+    for (p, j) in (&mut qp).zip(&mut qj) {
+        for l in 0..2 {
+            let y = (p[l] - p0) - j[l] * m;
+            hi[l] = if y > hi[l] { y } else { hi[l] };
+            lo[l] = if y < lo[l] { y } else { lo[l] };
+        }
+    }
+    for (l, (&p, &j)) in qp.remainder().iter().zip(qj.remainder()).enumerate() {
+        let y = (p - p0) - j * m;
+        hi[l] = if y > hi[l] { y } else { hi[l] };
+        lo[l] = if y < lo[l] { y } else { lo[l] };
+    }
+    let hi = hi.into_iter().fold(f64::NEG_INFINITY, |a, y| if y > a { y } else { a });
+    let lo = lo.into_iter().fold(f64::INFINITY, |a, y| if y < a { y } else { a });
+    (hi, lo)
+}
+
+/// The least-squares slope of `ln means[i]` on `ln (s_0 2^i)` with one
+/// logarithm instead of one per size (five `ln` calls were an eighth of the
+/// feature's cost). The sizes' logarithms are equally spaced, `ln 2` apart,
+/// so with `c_i = 2 i - (p - 1)` the slope is `sum c_i ln m_i / (ln 2 sum
+/// c_i² / 2)`, and as `c` is antisymmetric the sum is the logarithm of
+/// `prod_{i < p/2} (m_{p-1-i} / m_i)^{c_{p-1-i}}`. `None` if that product
+/// leaves the finite positive range (then the logarithms are summed one by
+/// one), or if there are fewer than two sizes.
+fn equally_spaced_slope(means: &[f64]) -> Option<f64> {
+    let p = means.len();
+    if p < 2 {
+        return None;
+    }
+    let mut product = 1.0;
+    for i in 0..p / 2 {
+        let power = (p - 1 - 2 * i) as i32;
+        product *= (means[p - 1 - i] / means[i]).powi(power);
+    }
+    if !(product.is_finite() && product > 0.0) {
+        return None;
+    }
+    let sum_c2 = (p * (p * p - 1) / 3) as f64;
+    Some(2.0 * product.ln() / (std::f64::consts::LN_2 * sum_c2))
 }
 
 #[cfg(test)]
