@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use tradebot_core::Candle;
 
 use crate::sma::SmaGroup;
-use crate::stats::ReturnSkewKurt;
+use crate::stats::{RankQuantiles, RealizedVolGroup, ReturnSkewKurt};
 use crate::{
     Adx, Atr, Autocorr, Bollinger, Cci, Drawdown, Ema, Garch11, Garch11Params, GarmanKlass, Hurst, Keltner, Macd, Mfi,
     Natr, Obv, Parkinson, PercentRank, RealizedVol, ReturnKurt, ReturnSkew, ReturnStd, Roc, RollingMax, RollingMin,
@@ -361,6 +361,9 @@ pub(crate) enum Computer {
     ReturnKurt(ReturnKurt),
     /// A skewness directly followed by a kurtosis of the same window.
     ReturnSkewKurt(ReturnSkewKurt),
+    RankQuantiles(RankQuantiles),
+    RealizedVol2(RealizedVolGroup<2>),
+    RealizedVol3(RealizedVolGroup<3>),
     ZScore(ZScore),
     Parkinson(Parkinson),
     SwingLow(RollingMin),
@@ -386,13 +389,16 @@ pub(crate) enum Computer {
 impl Computer {
     /// The computation of `specs`, each with the offset of its first output.
     ///
-    /// Two fusions give the same values bit for bit with less work, each
+    /// Fusions give the same values bit for bit with less work, each
     /// computer still writing its specs' columns where they were:
     /// - a skewness directly followed by a kurtosis of the same window (as
     ///   in the built-in sets) becomes one computer over one window of
     ///   running moments: one window and one return fewer per bar;
+    /// - a percentile rank directly followed by quantiles of the same
+    ///   window: one sorted copy of the window instead of two;
     /// - up to four adjacent SMAs become one [`SmaGroup`]: one ring, and
-    ///   their dependency chains side by side in one loop.
+    ///   their dependency chains side by side in one loop;
+    /// - up to three adjacent realised volatilities share one log return.
     pub(crate) fn build(specs: &[FeatureSpec]) -> Vec<(Computer, usize)> {
         let mut out = Vec::with_capacity(specs.len());
         let mut at = 0;
@@ -400,10 +406,19 @@ impl Computer {
         while let Some(spec) = specs.get(i) {
             let pair = match (spec, specs.get(i + 1)) {
                 (FeatureSpec::ReturnSkew { window: s }, Some(FeatureSpec::ReturnKurt { window: k })) => {
-                    ReturnSkewKurt::new(*s, *k)
+                    ReturnSkewKurt::new(*s, *k).map(Computer::ReturnSkewKurt)
+                }
+                (FeatureSpec::PercentRank { window: r }, Some(FeatureSpec::Quantiles { window: q })) if r == q => {
+                    Some(Computer::RankQuantiles(RankQuantiles::new(*r)))
                 }
                 _ => None,
             };
+            let mut rv = [0; 3];
+            let mut rvs = 0;
+            while let (Some(slot), Some(FeatureSpec::RealizedVol { window })) = (rv.get_mut(rvs), specs.get(i + rvs)) {
+                *slot = *window;
+                rvs += 1;
+            }
             let mut periods = [0; 4];
             let mut smas = 0;
             while let (Some(slot), Some(FeatureSpec::Sma { period })) = (periods.get_mut(smas), specs.get(i + smas)) {
@@ -412,7 +427,9 @@ impl Computer {
             }
             let [a, b, c, d] = periods;
             let (computer, taken) = match (pair, smas) {
-                (Some(pair), _) => (Computer::ReturnSkewKurt(pair), 2),
+                (Some(pair), _) => (pair, 2),
+                (None, _) if rvs == 3 => (Computer::RealizedVol3(RealizedVolGroup::new(rv)), 3),
+                (None, _) if rvs == 2 => (Computer::RealizedVol2(RealizedVolGroup::new([rv[0], rv[1]])), 2),
                 (None, 4) => (Computer::Sma4(SmaGroup::new([a, b, c, d])), 4),
                 (None, 3) => (Computer::Sma3(SmaGroup::new([a, b, c])), 3),
                 (None, 2) => (Computer::Sma2(SmaGroup::new([a, b])), 2),
@@ -533,6 +550,9 @@ impl Computer {
             Computer::ReturnStd(s) => v.visit(s, 1, |s, b, _| [s.update(b.close)]),
             Computer::ReturnSkew(s) => v.visit(s, 1, |s, b, _| [s.update(b.close)]),
             Computer::ReturnKurt(k) => v.visit(k, 1, |k, b, _| [k.update(b.close)]),
+            Computer::RankQuantiles(rq) => v.visit(rq, 6, |rq, b, _| rq.update(b.close)),
+            Computer::RealizedVol2(g) => v.visit(g, 2, |g, b, _| g.update(b.close)),
+            Computer::RealizedVol3(g) => v.visit(g, 3, |g, b, _| g.update(b.close)),
             Computer::ReturnSkewKurt(sk) => v.visit(sk, 2, |sk, b, _| {
                 let (skew, kurt) = sk.update(b.close);
                 [skew, kurt]
@@ -607,7 +627,9 @@ impl Computer {
             Computer::Stoch(_) | Computer::GarmanKlass(_) | Computer::Trend(_) => 17,
             Computer::Adx(_) => 11,
             Computer::Mfi(_) | Computer::Cci(_) | Computer::RollingSharpe(_) => 30,
-            Computer::PercentRank(_) | Computer::Quantiles(_) => 35,
+            Computer::PercentRank(_) | Computer::Quantiles(_) | Computer::RealizedVol2(_) => 35,
+            Computer::RealizedVol3(_) => 40,
+            Computer::RankQuantiles(_) => 45,
             Computer::VolumeProfile(_) => 210,
             Computer::Autocorr(..) => 225,
             Computer::Hurst(_) => 400,

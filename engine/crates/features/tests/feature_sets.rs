@@ -68,6 +68,29 @@ fn streaming_one_bar_at_a_time_equals_the_batch_pass_bit_for_bit() {
     }
 }
 
+/// A set fuses some neighbours into one computer (SMAs, skewness and
+/// kurtosis, percentile rank and quantiles, realised volatilities); each
+/// column must still be what its feature computes alone, bit for bit.
+#[test]
+fn every_column_of_a_built_in_set_equals_its_feature_computed_alone() {
+    let (_, rows) = golden("ETH_BTC-5m.talib.csv");
+    let bars = candles(&rows);
+    for def in [FeatureSetDef::talib_v1(), FeatureSetDef::default_v1(), FeatureSetDef::agents_v1()] {
+        let whole = FeatureMatrix::compute_columns(&def, &bars, 1).unwrap();
+        let mut c = 0;
+        for f in &def.features {
+            let alone = FeatureSetDef { name: "alone".into(), version: 1, features: vec![*f] };
+            let cols = FeatureMatrix::compute_columns(&alone, &bars, 1).unwrap();
+            for k in 0..cols.names().len() {
+                let same = cols.column(k).iter().zip(whole.column(c)).all(|(a, b)| a.to_bits() == b.to_bits());
+                assert!(same, "{}: column {} differs from the feature alone", def.name, whole.names()[c]);
+                c += 1;
+            }
+        }
+        assert_eq!(c, whole.names().len());
+    }
+}
+
 /// The batch pass computes feature by feature, each feature's column on
 /// whichever thread is free; none of that may change a bit.
 #[test]

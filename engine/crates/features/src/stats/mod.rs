@@ -18,6 +18,8 @@ mod zscore;
 pub(crate) use moments::ReturnSkewKurt;
 pub(crate) use moments::WindowMoments;
 pub use moments::{ReturnKurt, ReturnSkew};
+pub(crate) use percentile::RankQuantiles;
+pub(crate) use realized::RealizedVolGroup;
 pub use returns::SimpleReturn;
 pub use zscore::ZScore;
 

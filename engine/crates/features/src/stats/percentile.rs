@@ -77,7 +77,7 @@ impl SortedWindow {
     }
 
     /// pandas' linear-interpolation quantile of the full window.
-    #[inline]
+    #[inline(always)]
     fn quantile(&self, q: f64) -> f64 {
         let n = self.ring.len();
         if !self.is_full() || !(0.0..=1.0).contains(&q) {
@@ -180,6 +180,30 @@ impl RollingQuantiles {
     #[inline]
     pub fn quantile(&self, q: f64) -> f64 {
         self.window.quantile(q)
+    }
+}
+
+/// [`PercentRank`] and [`RollingQuantiles`] of one window from one sorted
+/// copy: a feature set that lists both with the same window (as the
+/// built-in sets do) inserts each close once instead of twice. The values
+/// are the two features', bit for bit (the same state, pushed the same
+/// closes).
+#[derive(Clone, Debug)]
+pub(crate) struct RankQuantiles {
+    window: SortedWindow,
+}
+
+impl RankQuantiles {
+    pub(crate) fn new(window: usize) -> Self {
+        RankQuantiles { window: SortedWindow::new(window) }
+    }
+
+    /// The percentile rank of `close`, then its quantiles.
+    #[inline]
+    pub(crate) fn update(&mut self, close: f64) -> [f64; 6] {
+        let w = &mut self.window;
+        w.push(close);
+        [w.percent_rank(close), w.quantile(0.1), w.quantile(0.25), w.quantile(0.5), w.quantile(0.75), w.quantile(0.9)]
     }
 }
 

@@ -49,6 +49,34 @@ impl RealizedVol {
     }
 }
 
+/// Up to `L` adjacent [`RealizedVol`]s (any windows) over one stream of
+/// log returns: one `ln` and one division a bar instead of one each per
+/// window. Each window's sum is the same state as its own feature's, fed
+/// the same values, so the outputs are those features' bit for bit.
+#[derive(Clone, Debug)]
+pub(crate) struct RealizedVolGroup<const L: usize> {
+    prev_close: f64,
+    means: [Sma; L],
+}
+
+impl<const L: usize> RealizedVolGroup<L> {
+    pub(crate) fn new(windows: [usize; L]) -> Self {
+        RealizedVolGroup { prev_close: f64::NAN, means: windows.map(Sma::new) }
+    }
+
+    #[inline]
+    pub(crate) fn update(&mut self, close: f64) -> [f64; L] {
+        let prev = self.prev_close;
+        self.prev_close = close;
+        if prev.is_nan() {
+            return [f64::NAN; L];
+        }
+        let lr = (close / prev).ln();
+        let sq = lr * lr;
+        self.means.each_mut().map(|m| (m.update(sq) * m.period() as f64).sqrt())
+    }
+}
+
 /// Garman–Klass volatility over the last `window` bars (per bar, not
 /// annualised); NaN for the first `window - 1` bars.
 #[derive(Clone, Debug)]
