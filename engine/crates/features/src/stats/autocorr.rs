@@ -21,7 +21,7 @@
 //! the lagged cross-product sum and the sums of the two overlapping
 //! segments are updated with what enters and leaves the window, O(K) per
 //! bar (plus O(K²) for Durbin–Levinson); values are taken relative to a
-//! shift (the mean of an earlier window) so the sums do not cancel. Every
+//! shift (a recent value) so the sums do not cancel. Every
 //! time the ring wraps, the sliding sums are replaced by fresh ones of the
 //! window, so rounding error cannot build up. The window at a wrap is
 //! exactly the values pushed during the ring's cycle, so the fresh sums are
@@ -46,10 +46,10 @@ pub struct Autocorr {
     last_change: usize,
     prev: f64,
     shift: f64,
-    /// The shift of the next cycle's sums (the mean of the window at the
-    /// last wrap), and those sums so far: of `e = r - next_shift` over the
-    /// values pushed this cycle, of `e²`, of `e_i e_{i+k}` per lag, and of
-    /// the last `k` `e`s per lag (the first `k` are the ring's first slots).
+    /// The shift of this cycle's fresh sums (its first value, so that it
+    /// is never older than the window the sums will describe), and those
+    /// sums so far: of `e = r - next_shift` over the values pushed this
+    /// cycle, of `e²` and of `e_i e_{i+k}` per lag.
     next_shift: f64,
     fresh_s: f64,
     fresh_q: f64,
@@ -162,6 +162,9 @@ impl Autocorr {
         }
         self.ring[pos] = r;
         // This cycle's values sit in slots `0..=pos`, in order.
+        if pos == 0 {
+            self.next_shift = r;
+        }
         let c = self.next_shift;
         let e = r - c;
         self.fresh_s += e;
@@ -193,7 +196,6 @@ impl Autocorr {
             self.head[k] = self.s - last;
             self.tail[k] = self.s - first;
         }
-        self.next_shift = c + self.s / n as f64;
         (self.fresh_s, self.fresh_q) = (0.0, 0.0);
         self.fresh_cross.fill(0.0);
     }

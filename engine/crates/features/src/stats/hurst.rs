@@ -63,6 +63,38 @@ pub struct Hurst {
     /// `rs[i * window + e]`: R/S of the chunk of size `min_size << i` that
     /// ends with the return at ring position `e`; NaN if its variance is 0.
     rs: Box<[f64]>,
+    /// Per size: division by the size, and by its number of chunks.
+    by_size: Box<[ExactDiv]>,
+    by_chunks: Box<[ExactDiv]>,
+    /// Scratch: the mean R/S of each size.
+    means: Box<[f64]>,
+}
+
+/// Division by a fixed count: a multiplication by its reciprocal when the
+/// count is a power of two (then the reciprocal is exact and so the
+/// product is the quotient, bit for bit), without the divider's latency.
+/// The usual sizes (the agents': 8 to 128 in a window of 128) and their
+/// chunk counts all are; fifteen divisions and roots a bar were a seventh
+/// of the feature's cost.
+#[derive(Clone, Copy, Debug)]
+struct ExactDiv {
+    count: f64,
+    inverse: Option<f64>,
+}
+
+impl ExactDiv {
+    fn new(count: usize) -> Self {
+        let c = count as f64;
+        ExactDiv { count: c, inverse: count.is_power_of_two().then(|| 1.0 / c) }
+    }
+
+    #[inline]
+    fn of(self, x: f64) -> f64 {
+        match self.inverse {
+            Some(inv) => x * inv,
+            None => x / self.count,
+        }
+    }
 }
 
 impl Hurst {
@@ -88,6 +120,9 @@ impl Hurst {
             pos: window - 1,
             steps: (1..=window).map(|j| j as f64).collect(),
             rs: vec![f64::NAN; ln_sizes.len() * window].into_boxed_slice(),
+            by_size: (0..ln_sizes.len()).map(|i| ExactDiv::new(min_size << i)).collect(),
+            by_chunks: (0..ln_sizes.len()).map(|i| ExactDiv::new(window / (min_size << i))).collect(),
+            means: vec![0.0; ln_sizes.len()].into_boxed_slice(),
             ln_sizes,
         }
     }
@@ -114,7 +149,7 @@ impl Hurst {
             if s > self.seen {
                 break;
             }
-            self.rs[i * n + self.pos] = self.rescaled_range(self.len - s, s);
+            self.rs[i * n + self.pos] = self.rescaled_range(self.len - s, s, self.by_size[i]);
         }
         if self.seen < n {
             return f64::NAN;
@@ -137,10 +172,9 @@ impl Hurst {
 
     /// `R / S` of the chunk `buf[a..a + s]`, NaN if its variance is 0.
     #[inline]
-    fn rescaled_range(&self, a: usize, s: usize) -> f64 {
-        let sf = s as f64;
+    fn rescaled_range(&self, a: usize, s: usize, by_size: ExactDiv) -> f64 {
         let p0 = self.pre[a];
-        let m = (self.pre[a + s] - p0) / sf;
+        let m = by_size.of(self.pre[a + s] - p0);
         // The variance from the values themselves, not from prefix sums of
         // squares: a quiet chunk after a volatile stretch has a sum of
         // squares a million times smaller than the prefix it would be a
@@ -163,15 +197,13 @@ impl Hurst {
         }
         let (pre, steps) = (&self.pre[a + 1..a + 1 + s], &self.steps[..s]);
         let (hi, lo) = deviation_extremes(pre, steps, p0, m);
-        (hi - lo) / (ss / sf).sqrt()
+        (hi - lo) / by_size.of(ss).sqrt()
     }
 
-    fn value(&self) -> f64 {
+    fn value(&mut self) -> f64 {
         let n = self.window;
-        let sizes = self.ln_sizes.len();
-        let mut means = [0.0; MAX_SIZES];
         let mut all_valid = true;
-        for (i, mean) in means.iter_mut().enumerate().take(sizes) {
+        for (i, mean) in self.means.iter_mut().enumerate() {
             let s = self.min_size << i;
             let ring = &self.rs[i * n..(i + 1) * n];
             let (mut total, mut valid) = (0.0, 0usize);
@@ -185,15 +217,20 @@ impl Hurst {
                     valid += 1;
                 }
             }
-            *mean = if valid > 0 { total / valid as f64 } else { f64::NAN };
+            *mean = match valid {
+                0 => f64::NAN,
+                v if v == n / s => self.by_chunks[i].of(total),
+                v => total / v as f64,
+            };
             all_valid &= valid > 0;
         }
-        if all_valid && let Some(h) = equally_spaced_slope(&means[..sizes]) {
+        let means = &self.means;
+        if all_valid && let Some(h) = equally_spaced_slope(means) {
             return h;
         }
         let (mut xs, mut ys) = ([0.0; MAX_SIZES], [0.0; MAX_SIZES]);
         let mut points = 0;
-        for (&ln_s, &mean) in self.ln_sizes.iter().zip(&means) {
+        for (&ln_s, &mean) in self.ln_sizes.iter().zip(means.iter()) {
             if !mean.is_nan() {
                 xs[points] = ln_s;
                 ys[points] = mean.ln();
