@@ -16,8 +16,8 @@ mod trend;
 mod zscore;
 
 pub(crate) use moments::ReturnSkewKurt;
-pub(crate) use moments::WindowMoments;
 pub use moments::{ReturnKurt, ReturnSkew};
+pub(crate) use moments::{WindowMoments, WindowVariance};
 pub(crate) use percentile::RankQuantiles;
 pub(crate) use realized::RealizedVolGroup;
 pub use returns::SimpleReturn;

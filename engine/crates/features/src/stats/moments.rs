@@ -13,12 +13,18 @@
 //! are recomputed exactly (two passes) from the window: amortised O(1) per
 //! update, and the error can only build up over at most one window.
 
-/// Power sums of `x - shift` (powers 1 to 4) over the last `window` values.
+/// Power sums of `x - shift` (powers 1 to 4, or with `HIGHER = false` only
+/// 1 and 2) over the last `window` values.
 ///
-/// Shared by the Bollinger bands and the z-score (which only read the
-/// variance) and by the skew/kurtosis below.
+/// Shared by the Bollinger bands, the z-score and the rolling Sharpe ratio
+/// (which only read the variance) and by the skew/kurtosis below. The
+/// variance reads only the first two sums, so it is the same with or
+/// without the other two. The z-score and the Sharpe ratio keep only those
+/// ([`WindowVariance`]; measured alone in a batch pass: Sharpe 28.8 -> 18.8
+/// ns a bar, z-score 16.3 -> 15.7); the Bollinger bands measured ~1 ns a bar
+/// slower with it (12.9 against 11.6) and keep all four.
 #[derive(Clone, Debug)]
-pub(crate) struct WindowMoments {
+pub(crate) struct WindowMoments<const HIGHER: bool = true> {
     window: Box<[f64]>,
     next: usize,
     seen: usize,
@@ -43,7 +49,10 @@ pub(crate) struct Central {
     pub m4: f64,
 }
 
-impl WindowMoments {
+/// [`WindowMoments`] that keeps only what the variance needs.
+pub(crate) type WindowVariance = WindowMoments<false>;
+
+impl<const HIGHER: bool> WindowMoments<HIGHER> {
     /// `window` is clamped to at least 2.
     pub(crate) fn new(window: usize) -> Self {
         let window = window.max(2);
@@ -92,15 +101,19 @@ impl WindowMoments {
             let d2 = d * d;
             self.s1 -= d;
             self.s2 -= d2;
-            self.s3 -= d2 * d;
-            self.s4 -= d2 * d2;
+            if HIGHER {
+                self.s3 -= d2 * d;
+                self.s4 -= d2 * d2;
+            }
         }
         let d = x - self.shift;
         let d2 = d * d;
         self.s1 += d;
         self.s2 += d2;
-        self.s3 += d2 * d;
-        self.s4 += d2 * d2;
+        if HIGHER {
+            self.s3 += d2 * d;
+            self.s4 += d2 * d2;
+        }
         self.same_run = if x == self.prev { self.same_run + 1 } else { 1 };
         self.prev = x;
         self.window[self.next] = x;
@@ -122,11 +135,25 @@ impl WindowMoments {
             let d2 = d * d;
             s1 += d;
             s2 += d2;
-            s3 += d2 * d;
-            s4 += d2 * d2;
+            if HIGHER {
+                s3 += d2 * d;
+                s4 += d2 * d2;
+            }
         }
         self.shift = mean;
         (self.s1, self.s2, self.s3, self.s4) = (s1, s2, s3, s4);
+    }
+
+    /// Population variance of the window (meaningful once full): the
+    /// `m2` of [`WindowMoments::central`], bit for bit.
+    #[inline]
+    pub(crate) fn variance(&self) -> f64 {
+        if self.is_constant() {
+            return 0.0;
+        }
+        let d = self.s1 * self.inv_n;
+        let r2 = self.s2 * self.inv_n;
+        (r2 - d * d).max(0.0)
     }
 
     /// Population central moments of the window (meaningful once full).
@@ -342,7 +369,7 @@ mod tests {
 
     #[test]
     fn central_moments_match_a_two_pass_computation_mid_cycle() {
-        let mut m = WindowMoments::new(5);
+        let mut m: WindowMoments = WindowMoments::new(5);
         let xs = [1.0, 4.0, 2.0, 8.0, 5.0, 7.0, 3.0];
         for &x in &xs {
             m.push(x);
@@ -352,6 +379,26 @@ mod tests {
         let p = |k: i32| w.iter().map(|x| (x - mean).powi(k)).sum::<f64>() / 5.0;
         let c = m.central();
         assert!((c.m2 - p(2)).abs() < 1e-12 && (c.m3 - p(3)).abs() < 1e-12 && (c.m4 - p(4)).abs() < 1e-12);
+    }
+
+    /// The z-score and the Sharpe ratio read the variance of sums that
+    /// skip the third and fourth powers; it must be the full moments' `m2`.
+    #[test]
+    fn the_variance_alone_is_the_full_moments_m2_bit_for_bit() {
+        for window in [2, 3, 20, 37] {
+            let (mut full, mut var): (WindowMoments, WindowVariance) =
+                (WindowMoments::new(window), WindowVariance::new(window));
+            let mut x = 100.0;
+            for i in 0..500u32 {
+                if i % 60 >= 10 {
+                    x *= 1.0 + 0.01 * f64::from((i * 7919) % 13) / 13.0 - 0.005;
+                }
+                full.push(x);
+                var.push(x);
+                assert_eq!(full.variance().to_bits(), full.central().m2.to_bits(), "window {window}, step {i}");
+                assert_eq!(var.variance().to_bits(), full.variance().to_bits(), "window {window}, step {i}");
+            }
+        }
     }
 
     #[test]

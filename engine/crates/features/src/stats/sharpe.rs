@@ -13,7 +13,7 @@
 
 use crate::Sma;
 
-use super::{SimpleReturn, WindowMoments};
+use super::{SimpleReturn, WindowVariance};
 
 /// Rolling Sharpe ratio; NaN until `window` returns were seen (the first
 /// `window` bars) and when all returns in the window are equal (std 0).
@@ -21,14 +21,14 @@ use super::{SimpleReturn, WindowMoments};
 pub struct RollingSharpe {
     ret: SimpleReturn,
     mean: Sma,
-    moments: WindowMoments,
+    moments: WindowVariance,
 }
 
 impl RollingSharpe {
     /// `window` is clamped to at least 2.
     pub fn new(window: usize) -> Self {
         let window = window.max(2);
-        RollingSharpe { ret: SimpleReturn::new(), mean: Sma::new(window), moments: WindowMoments::new(window) }
+        RollingSharpe { ret: SimpleReturn::new(), mean: Sma::new(window), moments: WindowVariance::new(window) }
     }
 
     #[inline]
@@ -43,7 +43,7 @@ impl RollingSharpe {
             return f64::NAN;
         }
         let n = self.moments.len() as f64;
-        let std = (self.moments.central().m2 * n / (n - 1.0)).sqrt();
+        let std = (self.moments.variance() * n / (n - 1.0)).sqrt();
         if std == 0.0 {
             return f64::NAN;
         }

@@ -12,7 +12,7 @@
 
 use crate::Sma;
 
-use super::WindowMoments;
+use super::WindowVariance;
 
 /// `(close - SMA_n) / std_n`, with the sample (ddof = 1) standard deviation
 /// of the last `window` closes; NaN during warm-up (the first `window - 1`
@@ -20,14 +20,14 @@ use super::WindowMoments;
 #[derive(Clone, Debug)]
 pub struct ZScore {
     sma: Sma,
-    moments: WindowMoments,
+    moments: WindowVariance,
 }
 
 impl ZScore {
     /// `window` is clamped to at least 2.
     pub fn new(window: usize) -> Self {
         let window = window.max(2);
-        ZScore { sma: Sma::new(window), moments: WindowMoments::new(window) }
+        ZScore { sma: Sma::new(window), moments: WindowVariance::new(window) }
     }
 
     #[inline]
@@ -38,7 +38,7 @@ impl ZScore {
             return f64::NAN;
         }
         let n = self.moments.len() as f64;
-        let std = (self.moments.central().m2 * n / (n - 1.0)).sqrt();
+        let std = (self.moments.variance() * n / (n - 1.0)).sqrt();
         if std == 0.0 {
             return f64::NAN;
         }

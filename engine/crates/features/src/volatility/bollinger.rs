@@ -46,7 +46,7 @@ impl Bollinger {
         if !self.moments.is_full() {
             return BollingerBands { upper: f64::NAN, middle: f64::NAN, lower: f64::NAN };
         }
-        let width = self.k * self.moments.central().m2.sqrt();
+        let width = self.k * self.moments.variance().sqrt();
         BollingerBands { upper: middle + width, middle, lower: middle - width }
     }
 }
