@@ -70,7 +70,12 @@ impl<const MAX: bool> BlockExtreme<MAX> {
     }
 
     /// The block is complete: its suffix extremes become the table.
-    #[cold]
+    ///
+    /// Out of line but not `#[cold]`: marked cold, LLVM laid out and
+    /// scheduled the callers' common path worse (the volume profile's
+    /// ordinary bar 241 -> 190 ns without it; stochastic 17.8 -> 16.4 ns,
+    /// streaming suite 6.1 - 6.6 -> 6.6 - 6.8 M bars/s, interleaved A/B).
+    #[inline(never)]
     fn close_block(&mut self) {
         let mut m = f64::NAN;
         for (s, &v) in self.suffix.iter_mut().zip(self.cur.iter()).rev() {
