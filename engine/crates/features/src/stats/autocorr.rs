@@ -37,7 +37,11 @@ use super::SimpleReturn;
 #[derive(Clone, Debug)]
 pub struct Autocorr {
     ret: SimpleReturn,
+    /// The window's `n` values twice over (slot `j` at `j` and `j + n`), so
+    /// a value `k` slots behind or ahead of any slot is at one index without
+    /// a wrap test: the sliding update's loop over lags reads straight runs.
     ring: Box<[f64]>,
+    n: usize,
     /// Returns pushed so far, and the ring slot of the next one (which
     /// holds the oldest once full).
     seen: usize,
@@ -76,7 +80,8 @@ impl Autocorr {
         let z = || vec![0.0; k].into_boxed_slice();
         Autocorr {
             ret: SimpleReturn::new(),
-            ring: vec![0.0; n].into_boxed_slice(),
+            ring: vec![0.0; 2 * n].into_boxed_slice(),
+            n,
             seen: 0,
             next: 0,
             last_change: 0,
@@ -117,16 +122,13 @@ impl Autocorr {
     /// `d` of the value `back` slots behind ring slot `pos` (wrapping).
     #[inline]
     fn behind(&self, pos: usize, back: usize) -> f64 {
-        let n = self.ring.len();
-        self.ring[if back <= pos { pos - back } else { pos + n - back }] - self.shift
+        self.ring[pos + self.n - back] - self.shift
     }
 
     /// `d` of the value `ahead` slots after ring slot `pos` (wrapping).
     #[inline]
     fn ahead(&self, pos: usize, ahead: usize) -> f64 {
-        let n = self.ring.len();
-        let j = pos + ahead;
-        self.ring[if j >= n { j - n } else { j }] - self.shift
+        self.ring[pos + ahead] - self.shift
     }
 
     /// Folds in a close; the values are then read with `acf` / `pacf`.
@@ -136,7 +138,7 @@ impl Autocorr {
         if r.is_nan() {
             return;
         }
-        let n = self.ring.len();
+        let n = self.n;
         let t = self.seen;
         // The newest return's slot; it still holds the one leaving.
         let pos = self.next;
@@ -161,6 +163,7 @@ impl Autocorr {
             self.q += d * d - out * out;
         }
         self.ring[pos] = r;
+        self.ring[pos + n] = r;
         // This cycle's values sit in slots `0..=pos`, in order.
         if pos == 0 {
             self.next_shift = r;
@@ -183,7 +186,7 @@ impl Autocorr {
     /// At a wrap, when the ring holds exactly this cycle's values in order:
     /// the fresh sums become the window's, and the next cycle's start.
     fn start_cycle(&mut self) {
-        let n = self.ring.len();
+        let n = self.n;
         let c = self.next_shift;
         (self.shift, self.s, self.q) = (c, self.fresh_s, self.fresh_q);
         // The segment sums are the total minus the few values a lag leaves
@@ -201,7 +204,7 @@ impl Autocorr {
     }
 
     fn evaluate(&mut self) {
-        let n = self.ring.len();
+        let n = self.n;
         let t = self.seen - 1;
         // Flat (no change since the window's second return) or not warm.
         if self.seen < n || self.last_change + n <= t + 1 {
