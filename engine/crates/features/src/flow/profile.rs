@@ -123,10 +123,12 @@ impl VolumeProfile {
         if hi <= lo {
             return VolumeProfileValue { poc: lo, vah: lo, val: lo };
         }
-        let mut poc = 0;
+        // The most volume so far kept in a register, not re-read through
+        // the index (a load on every step's dependency chain).
+        let (mut poc, mut most) = (0, self.volume[0]);
         for (i, &v) in self.volume.iter().enumerate() {
-            if v > self.volume[poc] {
-                poc = i;
+            if v > most {
+                (poc, most) = (i, v);
             }
         }
         let (mut low, mut high, margin) = self.value_area_bins(poc, self.value_area * total);
