@@ -37,6 +37,7 @@
 //! the reference's too.
 
 use tradebot_core::Candle;
+use wide::f64x2;
 
 use crate::lanes::sum4;
 use crate::{RollingMax, RollingMin};
@@ -194,11 +195,14 @@ impl VolumeProfile {
         if hi > lo {
             let (range, fbins) = (hi - lo, nbins as f64);
             let scale = fbins / range;
-            for (b, &tp) in self.bins.iter_mut().zip(self.tps.iter()) {
-                let fast = (tp - lo) * scale;
-                let frac = fast - (fast as i64) as f64;
-                let u = if (1e-9..1.0 - 1e-9).contains(&frac) { fast } else { exact_position(tp, lo, range, fbins) };
-                *b = (u as i64).clamp(0, nbins as i64 - 1) as u32;
+            if !bin_pairs(&mut self.bins, &self.tps, lo, scale, nbins) {
+                for (b, &tp) in self.bins.iter_mut().zip(self.tps.iter()) {
+                    let fast = (tp - lo) * scale;
+                    let frac = fast - (fast as i64) as f64;
+                    let u =
+                        if (1e-9..1.0 - 1e-9).contains(&frac) { fast } else { exact_position(tp, lo, range, fbins) };
+                    *b = (u as i64).clamp(0, nbins as i64 - 1) as u32;
+                }
             }
         } else {
             self.bins.fill(0);
@@ -279,6 +283,37 @@ impl VolumeProfile {
 
 /// Windows up to 64 × this many bars re-sum a bin through bit masks.
 const MASK_WORDS: usize = 4;
+
+/// The bins of `tps` by the multiplication alone, two at a time (SSE2 has
+/// no conversion of two `f64`s to integers, so `floor` is built from the
+/// `2^52` trick: adding it rounds to an integer, and one compare corrects a
+/// round up). Returns `false`, with `bins` unspecified, if any typical price
+/// needs what the scalar pass does (a product within 1e-9 of a bin edge,
+/// outside `[0, 2^51)`, or NaN) or the window is odd. Otherwise each bin is
+/// the scalar pass's: for a product `x` in range with its fraction clear of
+/// the edges, `floor(x)` is what `x as i64` truncates to.
+#[inline]
+fn bin_pairs(bins: &mut [u32], tps: &[f64], lo: f64, scale: f64, nbins: usize) -> bool {
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    let last = nbins.saturating_sub(1) as f64;
+    let (m, vlo, vscale) = (f64x2::splat(TWO_52), f64x2::splat(lo), f64x2::splat(scale));
+    let (edge, top) = (f64x2::splat(1e-9), f64x2::splat(1.0 - 1e-9));
+    let (mut t2, mut b2) = (tps.chunks_exact(2), bins.chunks_exact_mut(2));
+    let mut clear = true;
+    for (t, b) in (&mut t2).zip(&mut b2) {
+        let x = (f64x2::new([t[0], t[1]]) - vlo) * vscale;
+        let r = (x + m) - m;
+        let floor = r - (r.simd_gt(x) & f64x2::ONE);
+        let frac = x - floor;
+        let in_range = x.simd_ge(f64x2::ZERO) & x.simd_lt(f64x2::splat(TWO_52 / 2.0));
+        let ok = frac.simd_ge(edge) & frac.simd_lt(top) & in_range;
+        clear &= ok.to_bitmask() == 0b11;
+        let [f0, f1] = floor.fast_min(f64x2::splat(last)).to_array();
+        b[0] = f0 as u32;
+        b[1] = f1 as u32;
+    }
+    clear && t2.remainder().is_empty()
+}
 
 /// The exact `(tp - lo) / range * bins` for a product that landed near a
 /// bin edge; out of line so that the common path does not compute (and wait
