@@ -295,6 +295,9 @@ const MASK_WORDS: usize = 4;
 #[inline]
 fn bin_pairs(bins: &mut [u32], tps: &[f64], lo: f64, scale: f64, nbins: usize) -> bool {
     const TWO_52: f64 = 4_503_599_627_370_496.0;
+    if !tps.len().is_multiple_of(2) {
+        return false;
+    }
     let last = nbins.saturating_sub(1) as f64;
     let (m, vlo, vscale) = (f64x2::splat(TWO_52), f64x2::splat(lo), f64x2::splat(scale));
     let (edge, top) = (f64x2::splat(1e-9), f64x2::splat(1.0 - 1e-9));
@@ -312,7 +315,7 @@ fn bin_pairs(bins: &mut [u32], tps: &[f64], lo: f64, scale: f64, nbins: usize) -
         b[0] = f0 as u32;
         b[1] = f1 as u32;
     }
-    clear && t2.remainder().is_empty()
+    clear
 }
 
 /// The exact `(tp - lo) / range * bins` for a product that landed near a
