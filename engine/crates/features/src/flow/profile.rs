@@ -175,13 +175,8 @@ impl VolumeProfile {
     /// Bin of a typical price for the range `[lo, hi]`, `hi > lo`.
     #[inline]
     fn bin(&self, tp: f64, hi: f64, lo: f64) -> u32 {
-        let (range, nbins) = (hi - lo, self.volume.len() as f64);
-        let fast = (tp - lo) * (nbins / range);
-        // `as i64` is `floor` here (values >= 0; NaN and tiny negatives from
-        // rounding go to bin 0, as `floor` then a clamp would send them).
-        let frac = fast - (fast as i64) as f64;
-        let u = if (1e-9..1.0 - 1e-9).contains(&frac) { fast } else { exact_position(tp, lo, range, nbins) };
-        (u as i64).clamp(0, self.volume.len() as i64 - 1) as u32
+        let (range, nbins) = (hi - lo, self.volume.len());
+        scalar_bin(tp, lo, range, nbins as f64 / range, nbins)
     }
 
     /// Bins every bar of the window for the range `[lo, hi]`; returns the
@@ -193,15 +188,11 @@ impl VolumeProfile {
         // are between bars landing in the same bin.
         let nbins = self.volume.len();
         if hi > lo {
-            let (range, fbins) = (hi - lo, nbins as f64);
-            let scale = fbins / range;
+            let range = hi - lo;
+            let scale = nbins as f64 / range;
             if !bin_pairs(&mut self.bins, &self.tps, lo, scale, nbins) {
                 for (b, &tp) in self.bins.iter_mut().zip(self.tps.iter()) {
-                    let fast = (tp - lo) * scale;
-                    let frac = fast - (fast as i64) as f64;
-                    let u =
-                        if (1e-9..1.0 - 1e-9).contains(&frac) { fast } else { exact_position(tp, lo, range, fbins) };
-                    *b = (u as i64).clamp(0, nbins as i64 - 1) as u32;
+                    *b = scalar_bin(tp, lo, range, scale, nbins);
                 }
             }
         } else {
@@ -229,10 +220,10 @@ impl VolumeProfile {
     /// the ring from `next` on, then its start.
     fn resum(&mut self, bin: u32) {
         let n = self.bins.len();
-        let mut masks = [0u64; MASK_WORDS];
         if n > 64 * MASK_WORDS {
             return self.resum_scan(bin);
         }
+        let mut masks = [0u64; MASK_WORDS];
         let mut bin16 = self.bins.chunks_exact(16);
         for (c, b) in (&mut bin16).enumerate() {
             let mut hits = 0u64;
@@ -281,10 +272,22 @@ impl VolumeProfile {
     }
 }
 
+/// The bin of a typical price: `scale = bins / range` multiplied, the exact
+/// expression of the module doc where the product lands within 1e-9 of a
+/// bin edge. `as i64` is `floor` here (values >= 0; NaN and tiny negatives
+/// from rounding go to bin 0, as `floor` then a clamp would send them).
+#[inline]
+fn scalar_bin(tp: f64, lo: f64, range: f64, scale: f64, nbins: usize) -> u32 {
+    let fast = (tp - lo) * scale;
+    let frac = fast - (fast as i64) as f64;
+    let u = if (1e-9..1.0 - 1e-9).contains(&frac) { fast } else { exact_position(tp, lo, range, nbins as f64) };
+    (u as i64).clamp(0, nbins as i64 - 1) as u32
+}
+
 /// Windows up to 64 × this many bars re-sum a bin through bit masks.
 const MASK_WORDS: usize = 4;
 
-/// The bins of `tps` by the multiplication alone, two at a time (SSE2 has
+/// [`scalar_bin`] of every typical price, two at a time (SSE2 has
 /// no conversion of two `f64`s to integers, so `floor` is built from the
 /// `2^52` trick: adding it rounds to an integer, and one compare corrects a
 /// round up). Returns `false`, with `bins` unspecified, if any typical price

@@ -261,7 +261,7 @@ impl Hurst {
 /// mask shuffles, and even a 2-wide one shuffles the lanes at every step
 /// (measured for the feature alone: 693 ns a bar with 4-wide selects, 371
 /// with 2-wide, 311 with these). `fast_max(y, hi)` is `maxpd`, `if y > hi
-/// { y } else { hi }` as in the portable version below; an extreme is exact,
+/// { y } else { hi }` as in the tail's loop below; an extreme is exact,
 /// so neither the lanes nor the order change the result.
 #[inline]
 fn deviation_extremes(pre: &[f64], steps: &[f64], p0: f64, m: f64) -> (f64, f64) {
@@ -277,32 +277,22 @@ fn deviation_extremes(pre: &[f64], steps: &[f64], p0: f64, m: f64) -> (f64, f64)
             lo[h] = y.fast_min(lo[h]);
         }
     }
-    let (th, tl) = deviation_extremes_portable(qp.remainder(), qj.remainder(), p0, m);
+    let (th, tl) = deviation_extremes_tail(qp.remainder(), qj.remainder(), p0, m);
     let h = hi[0].fast_max(hi[1]).to_array().into_iter().fold(th, |a, y| if y > a { y } else { a });
     let l = lo[0].fast_min(lo[1]).to_array().into_iter().fold(tl, |a, y| if y < a { y } else { a });
     (h, l)
 }
 
-/// [`deviation_extremes`] in plain code, for a chunk's last values that do
-/// not fill four lanes.
+/// [`deviation_extremes`] of a chunk's last values that do not fill four
+/// lanes (fewer than four: a plain loop).
 #[inline]
-fn deviation_extremes_portable(pre: &[f64], steps: &[f64], p0: f64, m: f64) -> (f64, f64) {
-    let (mut hi, mut lo) = ([f64::NEG_INFINITY; 2], [f64::INFINITY; 2]);
-    let (mut qp, mut qj) = (pre.chunks_exact(2), steps.chunks_exact(2));
-    for (p, j) in (&mut qp).zip(&mut qj) {
-        for l in 0..2 {
-            let y = (p[l] - p0) - j[l] * m;
-            hi[l] = if y > hi[l] { y } else { hi[l] };
-            lo[l] = if y < lo[l] { y } else { lo[l] };
-        }
-    }
-    for (l, (&p, &j)) in qp.remainder().iter().zip(qj.remainder()).enumerate() {
+fn deviation_extremes_tail(pre: &[f64], steps: &[f64], p0: f64, m: f64) -> (f64, f64) {
+    let (mut hi, mut lo) = (f64::NEG_INFINITY, f64::INFINITY);
+    for (&p, &j) in pre.iter().zip(steps) {
         let y = (p - p0) - j * m;
-        hi[l] = if y > hi[l] { y } else { hi[l] };
-        lo[l] = if y < lo[l] { y } else { lo[l] };
+        hi = if y > hi { y } else { hi };
+        lo = if y < lo { y } else { lo };
     }
-    let hi = hi.into_iter().fold(f64::NEG_INFINITY, |a, y| if y > a { y } else { a });
-    let lo = lo.into_iter().fold(f64::INFINITY, |a, y| if y < a { y } else { a });
     (hi, lo)
 }
 

@@ -23,36 +23,25 @@ use crate::Sma;
 /// `sqrt` of the sum of the last `window` squared log returns; NaN until
 /// `window` returns were seen (the first `window` bars).
 #[derive(Clone, Debug)]
-pub struct RealizedVol {
-    prev_close: f64,
-    mean: Sma,
-}
+pub struct RealizedVol(RealizedVolGroup<1>);
 
 impl RealizedVol {
     /// `window` is clamped to at least 1.
     pub fn new(window: usize) -> Self {
-        RealizedVol { prev_close: f64::NAN, mean: Sma::new(window) }
+        RealizedVol(RealizedVolGroup::new([window]))
     }
 
     #[inline]
     pub fn update(&mut self, close: f64) -> f64 {
-        let prev = self.prev_close;
-        self.prev_close = close;
-        if prev.is_nan() {
-            return f64::NAN;
-        }
-        let lr = (close / prev).ln();
-        // `Sma` keeps the compensated sum; mean * n gives it back (to one
-        // rounding), and a rounding-negative mean is clamped to 0 by `Sma`.
-        let mean = self.mean.update(lr * lr);
-        (mean * self.mean.period() as f64).sqrt()
+        let [v] = self.0.update(close);
+        v
     }
 }
 
 /// Up to `L` adjacent [`RealizedVol`]s (any windows) over one stream of
 /// log returns: one `ln` and one division a bar instead of one each per
-/// window. Each window's sum is the same state as its own feature's, fed
-/// the same values, so the outputs are those features' bit for bit.
+/// window. A feature alone is the group of one, so each window's output is
+/// its feature's, bit for bit.
 #[derive(Clone, Debug)]
 pub(crate) struct RealizedVolGroup<const L: usize> {
     prev_close: f64,
@@ -73,6 +62,8 @@ impl<const L: usize> RealizedVolGroup<L> {
         }
         let lr = (close / prev).ln();
         let sq = lr * lr;
+        // `Sma` keeps the compensated sum; mean * n gives it back (to one
+        // rounding), and a rounding-negative mean is clamped to 0 by `Sma`.
         self.means.each_mut().map(|m| (m.update(sq) * m.period() as f64).sqrt())
     }
 }
