@@ -37,6 +37,9 @@ pub struct MetricsAccumulator {
     start: Option<Timestamp>,
     end: Option<Timestamp>,
     steps: u64,
+    /// `steps` as `f64` (a `u64` conversion is several instructions on
+    /// x86-64; the count stays exact far beyond any run's length).
+    steps_f64: f64,
     exposed_steps: u64,
     /// Running mean of the step equities, for turnover.
     mean_equity: f64,
@@ -68,6 +71,7 @@ impl MetricsAccumulator {
             start: None,
             end: None,
             steps: 0,
+            steps_f64: 0.0,
             exposed_steps: 0,
             mean_equity: 0.0,
             returns: Moments::default(),
@@ -94,11 +98,12 @@ impl MetricsAccumulator {
     /// return statistics; the step still counts everywhere else.
     #[inline]
     pub fn on_step(&mut self, time: Timestamp, equity: f64, exposed: bool) {
-        if !equity.is_finite() || self.end.is_some_and(|end| time < end) {
+        if !tradebot_core::finite(equity) || self.end.is_some_and(|end| time < end) {
             self.ignored_inputs += 1;
             return;
         }
         self.steps += 1;
+        self.steps_f64 += 1.0;
         self.exposed_steps += u64::from(exposed);
         self.start.get_or_insert(time);
         self.end = Some(time);
@@ -108,7 +113,7 @@ impl MetricsAccumulator {
             let downside = (r - self.rf_step).min(0.0);
             self.downside_sq += downside * downside;
         }
-        self.mean_equity += (equity - self.mean_equity) / self.steps as f64;
+        self.mean_equity += (equity - self.mean_equity) / self.steps_f64;
         self.drawdown.on_step(self.steps, time, equity);
         self.monthly.on_step(time, equity);
         self.last_equity = equity;
@@ -137,7 +142,7 @@ impl MetricsAccumulator {
     }
 
     /// Month-by-month returns so far (the last month possibly partial).
-    pub fn monthly_returns(&self) -> &[MonthlyReturn] {
+    pub fn monthly_returns(&self) -> Vec<MonthlyReturn> {
         self.monthly.rows()
     }
 

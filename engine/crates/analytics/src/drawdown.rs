@@ -17,6 +17,10 @@ pub(crate) struct Drawdown {
     /// `None` until the first step dates the initial-equity peak.
     peak_time: Option<Timestamp>,
     underwater: bool,
+    /// Lowest equity since the peak: the fall is divided out only when it
+    /// deepens (the fraction is monotone in the equity, rounding included,
+    /// so the deepest fall's fraction is the largest).
+    trough: f64,
     last_index: u64,
     last_time: Timestamp,
     max_drawdown: f64,
@@ -33,6 +37,7 @@ impl Drawdown {
             peak_index: 0,
             peak_time: None,
             underwater: false,
+            trough: initial_equity,
             last_index: 0,
             last_time: Timestamp::default(),
             max_drawdown: 0.0,
@@ -52,13 +57,17 @@ impl Drawdown {
                 self.underwater = false;
             }
             self.peak = equity;
+            self.trough = equity;
             self.peak_index = index;
             self.peak_time = Some(time);
         } else {
             self.underwater = true;
             // A fall from a peak at or below zero has no meaningful fraction.
-            if self.peak > 0.0 {
-                self.max_drawdown = self.max_drawdown.max((self.peak - equity) / self.peak);
+            if equity < self.trough {
+                self.trough = equity;
+                if self.peak > 0.0 {
+                    self.max_drawdown = self.max_drawdown.max((self.peak - equity) / self.peak);
+                }
             }
         }
         self.last_index = index;

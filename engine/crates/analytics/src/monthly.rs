@@ -10,7 +10,7 @@
 //! updates the last row in place after one comparison of integer times.
 
 use serde::{Deserialize, Serialize};
-use tradebot_core::{Interval, Timestamp};
+use tradebot_core::{Interval, Timestamp, finite};
 
 /// One calendar month of the equity curve.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -29,10 +29,12 @@ pub struct MonthlyReturn {
 }
 
 impl MonthlyReturn {
-    fn set_end(&mut self, equity: f64) {
-        self.end_equity = equity;
-        self.return_fraction =
-            Some(equity / self.start_equity - 1.0).filter(|r| self.start_equity > 0.0 && r.is_finite());
+    /// The row with its return computed from its equities. The table keeps
+    /// rows without it and computes it when read: a step only moves the
+    /// month's end equity (a division a step saved).
+    fn with_return(self) -> Self {
+        let r = self.end_equity / self.start_equity - 1.0;
+        MonthlyReturn { return_fraction: Some(r).filter(|&r| self.start_equity > 0.0 && finite(r)), ..self }
     }
 }
 
@@ -56,7 +58,7 @@ impl MonthlyTable {
         if time < self.next_month
             && let Some(row) = self.rows.last_mut()
         {
-            row.set_end(equity);
+            row.end_equity = equity;
             return;
         }
         self.open_month(time, equity);
@@ -69,13 +71,11 @@ impl MonthlyTable {
         self.next_month = Interval::Mo1.add(start, 1).unwrap_or(Timestamp::MAX);
         let (year, month) = year_month(start);
         let start_equity = self.rows.last().map_or(self.initial_equity, |r| r.end_equity);
-        let mut row = MonthlyReturn { year, month, start_equity, end_equity: equity, return_fraction: None };
-        row.set_end(equity);
-        self.rows.push(row);
+        self.rows.push(MonthlyReturn { year, month, start_equity, end_equity: equity, return_fraction: None });
     }
 
-    pub(crate) fn rows(&self) -> &[MonthlyReturn] {
-        &self.rows
+    pub(crate) fn rows(&self) -> Vec<MonthlyReturn> {
+        self.rows.iter().map(|r| r.with_return()).collect()
     }
 }
 

@@ -23,6 +23,7 @@
 mod candle;
 mod decimal;
 mod error;
+mod float;
 mod interval;
 mod plugin;
 mod symbol;
@@ -32,6 +33,7 @@ mod trading;
 pub use candle::{Candle, RawCandle, SanityViolation, Trade};
 pub use decimal::{Decimal, Scale, format_mantissa, parse_decimal};
 pub use error::{DecimalError, IntervalError, SymbolError, TimeError};
+pub use float::{finite, positive_finite};
 pub use interval::Interval;
 pub use plugin::{PluginFault, PluginRef, PluginSlot, PluginStamp};
 pub use symbol::Symbol;

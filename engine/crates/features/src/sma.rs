@@ -96,6 +96,9 @@ pub(crate) struct SmaGroup<const L: usize> {
     mask: usize,
     seen: usize,
     periods: [usize; L],
+    /// The periods as `f64`: a `usize` to `f64` conversion is a sequence
+    /// of several instructions on x86-64, once per lane per bar.
+    divisors: [f64; L],
     sum: [f64; L],
     comp_add: [f64; L],
     comp_remove: [f64; L],
@@ -118,6 +121,7 @@ impl<const L: usize> SmaGroup<L> {
             mask: cap - 1,
             seen: 0,
             periods,
+            divisors: periods.map(|p| p as f64),
             sum: [0.0; L],
             comp_add: [0.0; L],
             comp_remove: [0.0; L],
@@ -166,7 +170,7 @@ impl<const L: usize> SmaGroup<L> {
         if self.same_run >= n {
             return self.prev;
         }
-        let mean = self.sum[l] / n as f64;
+        let mean = self.sum[l] / self.divisors[l];
         if mean < 0.0 && self.negatives[l] == 0 { 0.0 } else { mean }
     }
 }

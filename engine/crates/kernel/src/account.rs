@@ -216,7 +216,7 @@ impl AccountStage {
         self.metrics.metrics()
     }
 
-    pub fn monthly_returns(&self) -> &[MonthlyReturn] {
+    pub fn monthly_returns(&self) -> Vec<MonthlyReturn> {
         self.metrics.monthly_returns()
     }
 
@@ -360,7 +360,16 @@ impl AccountStage {
 
     /// Books every event the broker produced: fills into the ledger, trade
     /// book, metrics and risk; records for the recorder.
+    #[inline]
     fn drain_events(&mut self, sink: &mut impl RecordSink) {
+        // Most bars produce no event: no call for them.
+        if !self.events.is_empty() {
+            self.book_events(sink);
+        }
+    }
+
+    #[inline(never)]
+    fn book_events(&mut self, sink: &mut impl RecordSink) {
         let mut k = 0;
         while k < self.events.len() {
             let e = self.events[k];
@@ -647,7 +656,8 @@ impl AccountStage {
         let mut halted = false;
         let moved = &mut self.moved;
         moved.clear();
-        self.risk.end_of_step(now, &self.ledger, &mut |e: RiskEvent| match e {
+        let equity = self.ledger.equity();
+        self.risk.end_of_step(now, equity, &mut |e: RiskEvent| match e {
             // At most one move per symbol per step: within the reserved capacity.
             RiskEvent::StopMoved { symbol, from, to } => moved.push((symbol, from, to)),
             other => {
@@ -675,9 +685,13 @@ impl AccountStage {
             self.flatten(now, sink);
         }
 
-        let equity = self.ledger.equity();
-        self.peak_equity = self.peak_equity.max(equity);
-        let open_positions = self.ledger.positions().iter().filter(|p| !p.is_flat()).count();
+        // Stop amendments and a halt's cancellations fill nothing, but a
+        // flatten's market orders wait for the next bar: the equity of the
+        // step is unchanged by anything above.
+        if equity > self.peak_equity {
+            self.peak_equity = equity;
+        }
+        let open_positions = self.ledger.open_positions();
         self.metrics.on_step(now, equity, open_positions > 0);
         if !sink.wants_equity() {
             return;

@@ -220,7 +220,7 @@ pub fn run(mut input: RunInput<'_>, outputs: RecorderOutputs) -> Result<RunOutpu
     Ok(RunOutput {
         strategy,
         metrics: account.metrics(),
-        monthly_returns: account.monthly_returns().to_vec(),
+        monthly_returns: account.monthly_returns(),
         open_trades: account.open_trades(),
         halted: account.risk().halted(),
         recorded: recorder.finish(),

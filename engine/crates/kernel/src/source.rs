@@ -97,7 +97,12 @@ impl<'a> ReplaySource<'a> {
         &self.clock
     }
 
+    #[inline]
     fn earliest(&self) -> Option<usize> {
+        // One feed, the usual replay: no search.
+        if let [only] = self.cursors.as_slice() {
+            return (only.next_close != Timestamp::MAX).then_some(0);
+        }
         let mut best: Option<usize> = None;
         for (i, c) in self.cursors.iter().enumerate() {
             if c.next_close != Timestamp::MAX && best.is_none_or(|b| c.next_close < self.cursors[b].next_close) {
@@ -117,10 +122,11 @@ impl<'a> ReplaySource<'a> {
     /// Writes the next event into `ev` in place (the fused loop reuses one
     /// event, so nothing is copied); `false` after the `End` event.
     ///
-    /// Only the source's fields are written: `features` and `signal` keep
-    /// whatever the later stages last put there, and those stages overwrite
-    /// them for every bar.
-    #[inline]
+    /// Only the source's fields are written: `features`, `agents` and
+    /// `signal` keep whatever the later stages last put there, and those
+    /// stages overwrite them for every bar (a kill or end event is written
+    /// whole, with a hold signal).
+    #[inline(always)]
     pub fn fill_next(&mut self, ev: &mut BarEvent) -> bool {
         if self.ended {
             return false;
@@ -152,8 +158,7 @@ impl<'a> ReplaySource<'a> {
         ev.time = time;
         c.pos += 1;
         c.next_close = c.close_time_at(c.pos);
-        ev.last_in_step = self.cursors.iter().all(|c| c.next_close != time);
-        ev.signal = tradebot_strategy::Signal::HOLD;
+        ev.last_in_step = self.cursors.len() == 1 || self.cursors.iter().all(|c| c.next_close != time);
         self.clock.advance_to(time);
         if let Some(p) = self.progress.as_ref().filter(|_| seq.is_multiple_of(4096)) {
             p.store(seq, Ordering::Relaxed);

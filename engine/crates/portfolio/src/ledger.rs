@@ -54,6 +54,9 @@ pub struct Ledger {
     initial_cash: f64,
     cash: f64,
     positions: Vec<Position>,
+    /// Positions that are not flat, kept as fills change them: read every
+    /// step, changed only by fills.
+    open: usize,
     fees_paid: f64,
     realized: f64,
     turnover: f64,
@@ -69,6 +72,7 @@ impl Ledger {
             initial_cash,
             cash: initial_cash,
             positions: vec![Position::default(); symbols],
+            open: 0,
             fees_paid: 0.0,
             realized: 0.0,
             turnover: 0.0,
@@ -113,6 +117,12 @@ impl Ledger {
     }
 
     /// Cash plus the market value of every position at its mark.
+    /// Number of positions that are not flat.
+    #[inline]
+    pub fn open_positions(&self) -> usize {
+        self.open
+    }
+
     pub fn equity(&self) -> f64 {
         self.cash + self.positions.iter().map(Position::value).sum::<f64>()
     }
@@ -176,6 +186,11 @@ impl Ledger {
             pos.quantity = after;
         }
         effect.after = pos.quantity;
+        match (before == 0.0, pos.quantity == 0.0) {
+            (true, false) => self.open += 1,
+            (false, true) => self.open -= 1,
+            _ => {}
+        }
         effect
     }
 }
@@ -242,5 +257,30 @@ mod tests {
         l.apply(&fill(Side::Buy, 0.2, 10.0, 0.0));
         l.apply(&fill(Side::Sell, 0.3, 10.0, 0.0));
         assert!(l.position(SymbolId(0)).is_flat());
+    }
+
+    #[test]
+    fn the_open_position_count_follows_opens_adds_flips_and_closes() {
+        let mut l = Ledger::new(1_000_000.0, 3);
+        let count = |l: &Ledger| l.positions().iter().filter(|p| !p.is_flat()).count();
+        let on = |symbol: u16, side: Side, quantity: f64| Fill {
+            symbol: SymbolId(symbol),
+            ..fill(side, quantity, 10.0 + f64::from(symbol), 0.1)
+        };
+        let steps = [
+            (0, Side::Buy, 5.0),
+            (1, Side::Sell, 2.0),
+            (0, Side::Buy, 1.0),
+            (0, Side::Sell, 10.0),
+            (1, Side::Buy, 2.0),
+            (2, Side::Buy, 3.0),
+            (0, Side::Buy, 4.0),
+            (2, Side::Sell, 3.0 + 1e-12),
+        ];
+        for (symbol, side, quantity) in steps {
+            l.apply(&on(symbol, side, quantity));
+            assert_eq!(l.open_positions(), count(&l), "after {side:?} {quantity} of symbol {symbol}");
+        }
+        assert_eq!(l.open_positions(), 0);
     }
 }

@@ -7,6 +7,8 @@
 //! its return 0). One flat, preallocated ring holds every window; computing a
 //! correlation is a pass over two slices, with no allocation.
 
+use tradebot_core::{finite, positive_finite};
+
 /// Rolling windows of aligned simple returns, one per instrument.
 #[derive(Debug, Clone)]
 pub(crate) struct ReturnWindows {
@@ -43,8 +45,7 @@ impl ReturnWindows {
     /// one is forward-filled instead).
     #[inline]
     pub(crate) fn record(&mut self, symbol: usize, close: f64) {
-        if close.is_finite()
-            && close > 0.0
+        if positive_finite(close)
             && let Some(slot) = self.last_close.get_mut(symbol)
         {
             *slot = close;
@@ -55,7 +56,7 @@ impl ReturnWindows {
     /// The latest close of `symbol`, if it had a bar.
     #[inline]
     pub(crate) fn last_close(&self, symbol: usize) -> Option<f64> {
-        self.last_close.get(symbol).copied().filter(|c| c.is_finite())
+        self.last_close.get(symbol).copied().filter(|&c| finite(c))
     }
 
     /// Closes one time step: appends every symbol's return since the last
@@ -69,7 +70,7 @@ impl ReturnWindows {
         for (s, (last, prev)) in self.last_close.iter().zip(self.sampled_close.iter_mut()).enumerate() {
             // NaN when either close is missing: that step is skipped pairwise.
             self.returns[s * window + next] = *last / *prev - 1.0;
-            if last.is_finite() {
+            if finite(*last) {
                 *prev = *last;
             }
         }

@@ -33,6 +33,9 @@ pub struct RiskEngine {
     high_water: f64,
     /// UTC day number (days since the epoch) of the last time step.
     day: Option<i64>,
+    /// `[start, end)` of that day in nanoseconds (empty before the first
+    /// step): a step inside it is in the same day, two comparisons.
+    day_span: (i64, i64),
     day_start_equity: f64,
     pub(crate) entries_today: u32,
     /// The day's loss when `max_daily_loss` was reached today.
@@ -61,6 +64,7 @@ impl RiskEngine {
             sector,
             high_water: initial_equity,
             day: None,
+            day_span: (0, 0),
             day_start_equity: initial_equity,
             entries_today: 0,
             daily_loss_hit: None,
@@ -87,15 +91,15 @@ impl RiskEngine {
         self.windows.record(symbol.index(), bar.close);
     }
 
-    /// Closes one time step (after all its bars, with the ledger marked at
-    /// their closes; `now` is the decision time, the bars' close time). In
+    /// Closes one time step (after all its bars; `equity` is the account's
+    /// [`Ledger::equity`] marked at their closes, `now` the decision time,
+    /// the bars' close time). In
     /// order: samples the aligned returns; on the first step of a new UTC day
     /// resets the daily loss and trade count and takes this step's equity as
     /// the day's opening equity; raises the high-water mark; halts at
     /// `max_drawdown`; latches `max_daily_loss`; trails the stops of open
     /// positions from the latest closes. Reports each change through `out`.
-    pub fn end_of_step(&mut self, now: Timestamp, ledger: &Ledger, out: &mut impl FnMut(RiskEvent)) {
-        let equity = ledger.equity();
+    pub fn end_of_step(&mut self, now: Timestamp, equity: f64, out: &mut impl FnMut(RiskEvent)) {
         self.now = now;
         // Correlation needs a pair: one instrument samples nothing.
         if self.symbols() > 1 {
@@ -106,16 +110,8 @@ impl RiskEngine {
         self.report_daily_loss(out);
         // Integer division only when the step leaves the current day.
         let t = now.as_nanos();
-        let day = match self.day {
-            Some(d) if t >= d.saturating_mul(NANOS_PER_DAY) && t - d * NANOS_PER_DAY < NANOS_PER_DAY => d,
-            _ => t.div_euclid(NANOS_PER_DAY),
-        };
-        if self.day != Some(day) {
-            self.day = Some(day);
-            self.day_start_equity = equity;
-            self.entries_today = 0;
-            self.daily_loss_hit = None;
-            self.daily_loss_reported = false;
+        if !(self.day_span.0 <= t && t < self.day_span.1) {
+            self.enter_day(t, equity);
         }
         if equity > self.high_water {
             self.high_water = equity;
@@ -135,6 +131,9 @@ impl RiskEngine {
         self.update_daily_loss(equity);
         self.report_daily_loss(out);
 
+        if !self.stops.trails() {
+            return;
+        }
         for i in 0..self.symbols() {
             if let Some(close) = self.windows.last_close(i)
                 && let Some((from, to)) = self.stops.on_price(i, close)
@@ -142,6 +141,26 @@ impl RiskEngine {
                 out(RiskEvent::StopMoved { symbol: symbol_id(i), from, to });
             }
         }
+    }
+
+    /// A step at `t` outside the current day's span: a new day resets the
+    /// daily counters (a step of the same day, possible only where the
+    /// span could not be represented, changes nothing).
+    #[cold]
+    fn enter_day(&mut self, t: i64, equity: f64) {
+        let day = t.div_euclid(NANOS_PER_DAY);
+        if self.day != Some(day) {
+            self.day = Some(day);
+            self.day_start_equity = equity;
+            self.entries_today = 0;
+            self.daily_loss_hit = None;
+            self.daily_loss_reported = false;
+        }
+        let start = day.checked_mul(NANOS_PER_DAY);
+        self.day_span = match start.and_then(|s| Some((s, s.checked_add(NANOS_PER_DAY)?))) {
+            Some(span) => span,
+            None => (0, 0),
+        };
     }
 
     fn report_daily_loss(&mut self, out: &mut impl FnMut(RiskEvent)) {

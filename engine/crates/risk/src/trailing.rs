@@ -6,6 +6,8 @@
 //! to amend one. A stop only ever tightens: a long's stop rises, a short's
 //! falls, whatever the price does.
 
+use tradebot_core::positive_finite;
+
 use crate::stops::{tighter, trail_level};
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -28,6 +30,13 @@ pub(crate) struct StopBook {
 impl StopBook {
     pub(crate) fn new(symbols: usize, trailing: Option<f64>) -> Self {
         StopBook { slots: vec![Tracked::default(); symbols], trailing }
+    }
+
+    /// Whether stops trail at all (otherwise [`on_price`](Self::on_price)
+    /// never moves one).
+    #[inline]
+    pub(crate) fn trails(&self) -> bool {
+        self.trailing.is_some()
     }
 
     /// A position opened at `entry` with initial stop `stop`.
@@ -53,7 +62,7 @@ impl StopBook {
     pub(crate) fn on_price(&mut self, symbol: usize, price: f64) -> Option<(f64, f64)> {
         let trail = self.trailing?;
         let t = self.slots.get_mut(symbol).filter(|t| t.open)?;
-        if !(price.is_finite() && price > 0.0) {
+        if !positive_finite(price) {
             return None;
         }
         t.best = if t.long { t.best.max(price) } else { t.best.min(price) };

@@ -35,7 +35,7 @@ fn a_run_of_steps_checks_and_fills_allocates_nothing_after_construction() {
                 ledger.mark(SymbolId(s), close);
                 risk.on_bar(SymbolId(s), &Candle { open_time: now, close, ..Candle::default() });
             }
-            risk.end_of_step(now, &ledger, &mut |_| events += 1);
+            risk.end_of_step(now, ledger.equity(), &mut |_| events += 1);
             let symbol = SymbolId((step % 4) as u16);
             let side = if step % 7 < 4 { Side::Buy } else { Side::Sell };
             let price = ledger.position(symbol).mark;

@@ -55,7 +55,7 @@ impl Run {
             self.risk.on_bar(id, &Candle { close: self.prices[i], ..Candle::default() });
         }
         let events = &mut self.events;
-        self.risk.end_of_step(Timestamp::from_nanos(self.time), &self.ledger, &mut |e| events.push(e));
+        self.risk.end_of_step(Timestamp::from_nanos(self.time), self.ledger.equity(), &mut |e| events.push(e));
     }
 
     fn fill(&mut self, symbol: usize, side: Side, quantity: f64) {
@@ -208,7 +208,7 @@ proptest! {
                 b = if b.is_nan() { 50.0 } else { b * mb.exp() };
                 risk.on_bar(SymbolId(1), &Candle { close: b, ..Candle::default() });
             }
-            risk.end_of_step(Timestamp::from_nanos(t as i64), &ledger, &mut |_| {});
+            risk.end_of_step(Timestamp::from_nanos(t as i64), ledger.equity(), &mut |_| {});
             returns.push((if t == 0 { f64::NAN } else { a / pa - 1.0 }, b / pb - 1.0));
         }
         let recent = &returns[returns.len().saturating_sub(window)..];

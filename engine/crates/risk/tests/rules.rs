@@ -70,7 +70,7 @@ impl World {
             self.risk.on_bar(SymbolId(i as u16), &bar);
         }
         let events = &mut self.events;
-        self.risk.end_of_step(Timestamp::from_nanos(self.time), &self.ledger, &mut |e| events.push(e));
+        self.risk.end_of_step(Timestamp::from_nanos(self.time), self.ledger.equity(), &mut |e| events.push(e));
     }
 
     /// Fills an order at the symbol's current price, without fees.
