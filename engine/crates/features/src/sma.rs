@@ -99,6 +99,8 @@ pub(crate) struct SmaGroup<const L: usize> {
     /// The periods as `f64`: a `usize` to `f64` conversion is a sequence
     /// of several instructions on x86-64, once per lane per bar.
     divisors: [f64; L],
+    /// The longest period: from then on every lane's window is full.
+    longest: usize,
     sum: [f64; L],
     comp_add: [f64; L],
     comp_remove: [f64; L],
@@ -122,6 +124,7 @@ impl<const L: usize> SmaGroup<L> {
             seen: 0,
             periods,
             divisors: periods.map(|p| p as f64),
+            longest: periods.iter().copied().max().unwrap_or(1),
             sum: [0.0; L],
             comp_add: [0.0; L],
             comp_remove: [0.0; L],
@@ -137,6 +140,9 @@ impl<const L: usize> SmaGroup<L> {
     /// for four lanes, no better than four separate SMAs).
     #[inline(always)]
     pub(crate) fn update(&mut self, value: f64) -> [f64; L] {
+        if self.seen >= self.longest {
+            return self.update_full(value);
+        }
         for l in 0..L {
             let n = self.periods[l];
             if self.seen >= n {
@@ -158,6 +164,35 @@ impl<const L: usize> SmaGroup<L> {
         self.ring[self.seen & self.mask] = value;
         self.seen += 1;
         std::array::from_fn(|l| self.value(l))
+    }
+
+    /// [`update`](Self::update) once every lane's window is full: the same
+    /// operations, with no branch between the lanes, so LLVM runs them side
+    /// by side in vector registers.
+    #[inline(always)]
+    #[allow(clippy::needless_range_loop)] // one index across six lane arrays
+    fn update_full(&mut self, value: f64) -> [f64; L] {
+        let old: [f64; L] = std::array::from_fn(|l| self.ring[self.seen.wrapping_sub(self.periods[l]) & self.mask]);
+        let negative = usize::from(value.is_sign_negative());
+        for l in 0..L {
+            self.negatives[l] = self.negatives[l] - usize::from(old[l].is_sign_negative()) + negative;
+            let y = -old[l] - self.comp_remove[l];
+            let t = self.sum[l] + y;
+            self.comp_remove[l] = t - self.sum[l] - y;
+            let y2 = value - self.comp_add[l];
+            let t2 = t + y2;
+            self.comp_add[l] = t2 - t - y2;
+            self.sum[l] = t2;
+        }
+        self.same_run = if value == self.prev { self.same_run + 1 } else { 1 };
+        self.prev = value;
+        self.ring[self.seen & self.mask] = value;
+        self.seen += 1;
+        std::array::from_fn(|l| {
+            let mean = self.sum[l] / self.divisors[l];
+            let mean = if mean < 0.0 && self.negatives[l] == 0 { 0.0 } else { mean };
+            if self.same_run >= self.periods[l] { value } else { mean }
+        })
     }
 
     /// Lane `l`'s [`Sma::value`].

@@ -156,11 +156,10 @@ impl RiskEngine {
             self.daily_loss_hit = None;
             self.daily_loss_reported = false;
         }
+        // Unrepresentable (within a day of the ends of time): an empty span,
+        // so every step comes back here.
         let start = day.checked_mul(NANOS_PER_DAY);
-        self.day_span = match start.and_then(|s| Some((s, s.checked_add(NANOS_PER_DAY)?))) {
-            Some(span) => span,
-            None => (0, 0),
-        };
+        self.day_span = start.and_then(|s| Some((s, s.checked_add(NANOS_PER_DAY)?))).unwrap_or_default();
     }
 
     fn report_daily_loss(&mut self, out: &mut impl FnMut(RiskEvent)) {
