@@ -12,6 +12,9 @@
 #[derive(Clone, Debug)]
 pub struct Sma {
     window: Box<[f64]>,
+    /// The period as `f64` (converting a `usize` is several instructions
+    /// on x86-64, and every bar divides by it).
+    divisor: f64,
     next: usize,
     seen: usize,
     sum: f64,
@@ -27,6 +30,7 @@ impl Sma {
         let period = period.max(1);
         Sma {
             window: vec![0.0; period].into_boxed_slice(),
+            divisor: period as f64,
             next: 0,
             seen: 0,
             sum: 0.0,
@@ -74,7 +78,7 @@ impl Sma {
         if self.same_run >= n {
             return self.prev;
         }
-        let mean = self.sum / n as f64;
+        let mean = self.sum / self.divisor;
         // All inputs are prices (> 0); a negative mean can only be rounding.
         if mean < 0.0 && self.window.iter().all(|v| !v.is_sign_negative()) { 0.0 } else { mean }
     }

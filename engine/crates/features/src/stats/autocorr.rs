@@ -225,11 +225,14 @@ impl Autocorr {
         // Durbin–Levinson, as statsmodels' `levinson_durbin(isacov=True)`.
         // `phi_{j,k} = phi_{j,k-1} - pkk phi_{k-j,k-1}` is updated in place
         // pairwise (j with k - j), so no copy of the previous row is needed.
-        let acf = &self.acf;
-        let phi = &mut self.phi;
+        let acf = &self.acf[..];
+        // Resliced to the same length as `acf`: every index below is then
+        // provably in bounds, and the loops run without bounds checks.
+        let Some(phi) = self.phi.get_mut(..acf.len()) else { return };
+        let Some(pacf) = self.pacf.get_mut(..acf.len()) else { return };
         phi.fill(0.0);
         phi[1] = acf[1];
-        self.pacf[1] = acf[1];
+        pacf[1] = acf[1];
         let mut v = 1.0 - phi[1] * acf[1];
         for k in 2..acf.len() {
             let mut dot = 0.0;
@@ -245,7 +248,7 @@ impl Autocorr {
                 }
             }
             phi[k] = pkk;
-            self.pacf[k] = pkk;
+            pacf[k] = pkk;
             v *= 1.0 - pkk * pkk;
         }
     }
