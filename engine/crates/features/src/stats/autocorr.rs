@@ -226,8 +226,10 @@ impl Autocorr {
         // `phi_{j,k} = phi_{j,k-1} - pkk phi_{k-j,k-1}` is updated in place
         // pairwise (j with k - j), so no copy of the previous row is needed.
         let acf = &self.acf[..];
-        // Resliced to the same length as `acf`: every index below is then
-        // provably in bounds, and the loops run without bounds checks.
+        // Resliced to the same length as `acf` (all three are built with
+        // `max_lag + 1` values and never resized, so the `else` never runs):
+        // every index below is then provably in bounds, and the loops carry
+        // no bounds checks.
         let Some(phi) = self.phi.get_mut(..acf.len()) else { return };
         let Some(pacf) = self.pacf.get_mut(..acf.len()) else { return };
         phi.fill(0.0);
