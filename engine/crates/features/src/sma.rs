@@ -8,6 +8,16 @@
 //! and a window of identical values returns that value exactly), so baseline
 //! strategies agree bit-for-bit with backtesting.py, which uses pandas.
 
+/// One compensated (Kahan) step: `sum + x` with `comp` the error carried
+/// from the last step; returns the new sum and error. Adds and removes
+/// (`x = -old`) keep separate errors, as pandas does.
+#[inline(always)]
+fn kahan(sum: f64, comp: f64, x: f64) -> (f64, f64) {
+    let y = x - comp;
+    let t = sum + y;
+    (t, t - sum - y)
+}
+
 /// Simple moving average of the last `period` values.
 #[derive(Clone, Debug)]
 pub struct Sma {
@@ -50,16 +60,9 @@ impl Sma {
     pub fn update(&mut self, value: f64) -> f64 {
         let n = self.window.len();
         if self.seen >= n {
-            let old = self.window[self.next];
-            let y = -old - self.comp_remove;
-            let t = self.sum + y;
-            self.comp_remove = t - self.sum - y;
-            self.sum = t;
+            (self.sum, self.comp_remove) = kahan(self.sum, self.comp_remove, -self.window[self.next]);
         }
-        let y = value - self.comp_add;
-        let t = self.sum + y;
-        self.comp_add = t - self.sum - y;
-        self.sum = t;
+        (self.sum, self.comp_add) = kahan(self.sum, self.comp_add, value);
         self.same_run = if value == self.prev { self.same_run + 1 } else { 1 };
         self.prev = value;
         self.window[self.next] = value;
@@ -152,16 +155,10 @@ impl<const L: usize> SmaGroup<L> {
             if self.seen >= n {
                 let old = self.ring[self.seen.wrapping_sub(n) & self.mask];
                 self.negatives[l] -= usize::from(old.is_sign_negative());
-                let y = -old - self.comp_remove[l];
-                let t = self.sum[l] + y;
-                self.comp_remove[l] = t - self.sum[l] - y;
-                self.sum[l] = t;
+                (self.sum[l], self.comp_remove[l]) = kahan(self.sum[l], self.comp_remove[l], -old);
             }
             self.negatives[l] += usize::from(value.is_sign_negative());
-            let y = value - self.comp_add[l];
-            let t = self.sum[l] + y;
-            self.comp_add[l] = t - self.sum[l] - y;
-            self.sum[l] = t;
+            (self.sum[l], self.comp_add[l]) = kahan(self.sum[l], self.comp_add[l], value);
         }
         self.same_run = if value == self.prev { self.same_run + 1 } else { 1 };
         self.prev = value;
@@ -180,13 +177,9 @@ impl<const L: usize> SmaGroup<L> {
         let negative = usize::from(value.is_sign_negative());
         for l in 0..L {
             self.negatives[l] = self.negatives[l] - usize::from(old[l].is_sign_negative()) + negative;
-            let y = -old[l] - self.comp_remove[l];
-            let t = self.sum[l] + y;
-            self.comp_remove[l] = t - self.sum[l] - y;
-            let y2 = value - self.comp_add[l];
-            let t2 = t + y2;
-            self.comp_add[l] = t2 - t - y2;
-            self.sum[l] = t2;
+            let (t, comp_remove) = kahan(self.sum[l], self.comp_remove[l], -old[l]);
+            (self.sum[l], self.comp_add[l]) = kahan(t, self.comp_add[l], value);
+            self.comp_remove[l] = comp_remove;
         }
         self.same_run = if value == self.prev { self.same_run + 1 } else { 1 };
         self.prev = value;
