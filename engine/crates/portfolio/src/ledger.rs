@@ -116,13 +116,13 @@ impl Ledger {
         &self.positions
     }
 
-    /// Cash plus the market value of every position at its mark.
     /// Number of positions that are not flat.
     #[inline]
     pub fn open_positions(&self) -> usize {
         self.open
     }
 
+    /// Cash plus the market value of every position at its mark.
     pub fn equity(&self) -> f64 {
         self.cash + self.positions.iter().map(Position::value).sum::<f64>()
     }
