@@ -49,12 +49,12 @@ impl Drawdown {
     /// Folds in step `index` (1-based) at `time` with `equity` (finite).
     #[inline]
     pub(crate) fn on_step(&mut self, index: u64, time: Timestamp, equity: f64) {
-        let peak_time = *self.peak_time.get_or_insert(time);
+        if self.peak_time.is_none() {
+            self.peak_time = Some(time);
+        }
         if equity >= self.peak {
             if self.underwater {
-                self.longest_bars = self.longest_bars.max(index - self.peak_index);
-                self.longest_nanos = self.longest_nanos.max(nanos_between(peak_time, time));
-                self.underwater = false;
+                self.recover(index, time);
             }
             self.peak = equity;
             self.trough = equity;
@@ -72,6 +72,17 @@ impl Drawdown {
         }
         self.last_index = index;
         self.last_time = time;
+    }
+
+    /// Ends an episode: out of line, so the common step does not compute
+    /// its length speculatively.
+    #[cold]
+    #[inline(never)]
+    fn recover(&mut self, index: u64, time: Timestamp) {
+        let peak_time = self.peak_time.unwrap_or(time);
+        self.longest_bars = self.longest_bars.max(index - self.peak_index);
+        self.longest_nanos = self.longest_nanos.max(nanos_between(peak_time, time));
+        self.underwater = false;
     }
 
     /// Deepest fall as a positive fraction of its peak (0 without one).

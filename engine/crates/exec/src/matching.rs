@@ -2,9 +2,7 @@
 //! would have produced them, then execute them one by one against the
 //! volume cap, reduce-only limits and the account's funds.
 
-use tradebot_core::{
-    Candle, Fill, OrderEvent, OrderKind, OrderReason, OrderStatus, Side, SymbolId, Timestamp, finite, positive_finite,
-};
+use tradebot_core::{Candle, Fill, OrderEvent, OrderKind, OrderReason, OrderStatus, Side, SymbolId, Timestamp, finite};
 
 use crate::broker::terminal_event;
 use crate::funds::affordable;
@@ -23,6 +21,7 @@ impl SimBroker {
     /// not a finite number >= 0 (indicator warm-up), the bar's high − low is
     /// used instead. A bar that is not valid OHLC, or an unknown symbol, is an
     /// error and changes nothing.
+    #[inline(always)]
     pub fn on_bar(
         &mut self,
         symbol: SymbolId,
@@ -60,6 +59,15 @@ impl SimBroker {
             self.ledger.mark(symbol, bar.close);
             return Ok(());
         }
+        self.match_candidates(symbol, bar, atr, out);
+        Ok(())
+    }
+
+    /// The rare part of [`on_bar`](Self::on_bar): some order reached the
+    /// bar. Out of line so the scan above stays small enough to inline
+    /// into the engine's per-bar loop.
+    #[inline(never)]
+    fn match_candidates(&mut self, symbol: SymbolId, bar: &Candle, atr: f64, out: &mut impl FnMut(&OrderEvent)) {
         let atr = if (atr >= 0.0) & finite(atr) { atr } else { bar.high - bar.low };
         self.apply_adverse_first();
         self.candidates
@@ -73,7 +81,6 @@ impl SimBroker {
         }
         self.orders.retain(|o| !o.done);
         self.ledger.mark(symbol, bar.close);
-        Ok(())
     }
 
     /// When a stop leg and a limit (target) leg of one OCO group both reach
@@ -217,20 +224,16 @@ impl SimBroker {
 /// Finite, positive prices with open and close inside [low, high], and a
 /// finite, non-negative volume.
 ///
-/// Every bar of a replay goes through this, so it is one branch: each
-/// comparison is false for NaN, and `&` (not `&&`) evaluates them all
-/// instead of branching on each (measured: ~100 instructions a bar as a
-/// chain of `is_finite` tests, the broker's largest per-bar cost).
-#[inline]
+/// Every bar of a replay goes through this, so it is one branch: eight
+/// `lo <= hi` pairs (each false for NaN) folded with `&`, in a shape LLVM
+/// turns into four packed compares (measured: ~100 instructions a bar as a
+/// chain of `is_finite` tests, 27 as a chain of scalar compares, 12 so).
+/// `low > 0` is `low >= ` the smallest positive `f64`.
+#[inline(always)]
 fn is_valid(bar: &Candle) -> bool {
-    positive_finite(bar.low)
-        & (bar.high <= f64::MAX)
-        & (bar.low <= bar.open)
-        & (bar.low <= bar.close)
-        & (bar.open <= bar.high)
-        & (bar.close <= bar.high)
-        & (bar.volume >= 0.0)
-        & finite(bar.volume)
+    let lo = [f64::from_bits(1), bar.low, bar.low, bar.open, bar.close, bar.high, 0.0, bar.volume];
+    let hi = [bar.low, bar.open, bar.close, bar.high, bar.high, f64::MAX, bar.volume, f64::MAX];
+    lo.iter().zip(&hi).fold(true, |ok, (l, h)| ok & (l <= h))
 }
 
 /// A resting order whose trigger or limit price lies outside the bar's range

@@ -688,8 +688,19 @@ struct Row<'a, 'o> {
     out: &'o mut [f64],
 }
 
+/// Never inlined: each computer's step is then its own small function, so
+/// a set's loop over its computers does not hoist every arm's bar-derived
+/// math (see [`out_of_line`]) and pays only its own computers' prologues.
+/// Its outputs go out as one constant-size store (for two values one
+/// 16-byte move): the next stage reads them right away, and a 16-byte load
+/// of two separate 8-byte stores cannot be forwarded from the store buffer
+/// (it waits for both to reach the cache; the SMA crossover reads its two
+/// SMAs with one load). When the arms were inlined into one loop, LLVM
+/// merged their copies into one `memmove` call with the size in a register
+/// (6 - 8 % of a fused replay); the partial copy stays out of line so it
+/// cannot happen here.
 impl StepVisitor for Row<'_, '_> {
-    #[inline(always)]
+    #[inline(never)]
     fn visit<S: Clone, const W: usize>(
         self,
         state: &mut S,
@@ -697,33 +708,20 @@ impl StepVisitor for Row<'_, '_> {
         mut step: impl FnMut(&mut S, &Candle, TradeInput<'_>) -> [f64; W],
     ) {
         let v = step(state, self.bar, self.trades);
-        match self.out.get_mut(..W) {
-            Some(out) if width == W => put(out, v),
-            _ => {
-                for (slot, x) in self.out.iter_mut().zip(&v[..width.min(W)]) {
-                    *slot = *x;
-                }
-            }
+        match self.out.get_mut(..W).and_then(|out| <&mut [f64; W]>::try_from(out).ok()) {
+            Some(out) if width == W => *out = v,
+            _ => put_partial(self.out, &v[..width.min(W)]),
         }
     }
 }
 
-/// Copies `v` into `out` (of the same length) one value at a time.
-///
-/// Not `copy_from_slice` nor a loop of plain stores: LLVM turns either into
-/// a `memcpy` of a constant size, and once [`Computer::visit`]'s arms are
-/// inlined into one loop it sinks the arms' copies, identical but for the
-/// size, into one shared call with the size in a register: a real call to
-/// `memmove` per feature per bar (6 - 8 % of the fused replay's samples,
-/// found three times under different inlining). Volatile stores are never
-/// merged into a `memcpy`; each is one move.
-#[inline(always)]
-#[allow(unsafe_code)]
-fn put<const W: usize>(out: &mut [f64], v: [f64; W]) {
-    for (o, x) in out.iter_mut().zip(v) {
-        // SAFETY: `o` comes from a `&mut f64`, so it is valid, aligned and
-        // not aliased for the duration of the write.
-        unsafe { std::ptr::write_volatile(o, x) };
+/// The end of the event's feature slots cut a computer's outputs short
+/// (never, for a set that fits in `MAX_FEATURES`).
+#[cold]
+#[inline(never)]
+fn put_partial(out: &mut [f64], v: &[f64]) {
+    for (slot, x) in out.iter_mut().zip(v) {
+        *slot = *x;
     }
 }
 

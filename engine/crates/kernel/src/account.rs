@@ -40,6 +40,7 @@ use crate::event::{BarEvent, EventKind};
 use crate::record::{Alert, Decision, EquitySample, MAX_NOTES, Record, Verdict};
 use crate::telemetry::{Stage, Telemetry};
 use crate::upstream::FeatureLayout;
+use tradebot_features::MAX_FEATURES;
 
 /// Where the account stage's records go: the recorder in the same lane, or
 /// a ring to the recorder's lane.
@@ -66,6 +67,29 @@ struct Protective {
     levels: Option<Protection>,
     /// The position changed since the protective orders were placed.
     stale: bool,
+}
+
+/// What the account stage keeps per symbol.
+#[derive(Copy, Clone, Debug)]
+struct SymbolState {
+    protective: Protective,
+    /// Last ATR / swing levels, for protective orders placed at fills.
+    stop_inputs: StopInputs,
+    last_close: f64,
+    /// Stop and take-profit a sizing policy asked for, applied when the
+    /// entry fills.
+    pending_levels: Option<(Option<f64>, Option<f64>)>,
+}
+
+impl Default for SymbolState {
+    fn default() -> Self {
+        SymbolState {
+            protective: Protective::default(),
+            stop_inputs: StopInputs::default(),
+            last_close: f64::NAN,
+            pending_levels: None,
+        }
+    }
 }
 
 /// The run's sizing: a native method (no dynamic dispatch on the hot path)
@@ -109,6 +133,15 @@ fn with_policy_levels(native: Protection, (stop, take_profit): (Option<f64>, Opt
     Protection { stop, take_profit: take_profit.or(native.take_profit) }
 }
 
+/// Feature `index` of an event. The layout's slots are checked against
+/// `MAX_FEATURES` when it is built; the modulo (a mask: the capacity is a
+/// power of two) spares every bar a bounds check and its panic path.
+#[inline(always)]
+fn slot(f: &[f64; MAX_FEATURES], index: usize) -> f64 {
+    const { assert!(MAX_FEATURES.is_power_of_two()) };
+    f[index % MAX_FEATURES]
+}
+
 /// Plugin faults seen by the account stage, by slot and kind.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct PluginFaults {
@@ -128,9 +161,6 @@ pub struct AccountStage {
     config: KernelConfig,
     sizer: Sizer,
     sizing_stamp: Option<PluginStamp>,
-    /// Stop and take-profit a sizing policy asked for, per symbol, applied
-    /// when the entry fills.
-    pending_levels: Vec<Option<(Option<f64>, Option<f64>)>>,
     faults: PluginFaults,
     layout: FeatureLayout,
     broker: SimBroker,
@@ -142,14 +172,14 @@ pub struct AccountStage {
     /// Engine-side copies of the requests of working orders.
     orders: Vec<OrderRequest>,
     events: Vec<OrderEvent>,
-    protective: Vec<Protective>,
-    /// Last ATR / swing levels per symbol, for protective orders placed at fills.
-    stop_inputs: Vec<StopInputs>,
-    last_close: Vec<f64>,
+    /// Per-symbol state, in one place: a bar reads and writes several
+    /// fields of its symbol's, after one bounds check instead of one each.
+    symbols: Vec<SymbolState>,
     last_time: Timestamp,
     next_id: u64,
     next_oco: u64,
     lot_size: f64,
+    /// Highest equity of the samples recorded so far.
     peak_equity: f64,
     halted_flatten_done: bool,
     /// Trailing-stop moves of the current step (at most one per symbol).
@@ -177,7 +207,6 @@ impl AccountStage {
         Ok(AccountStage {
             sizing_stamp: sizer.stamp(),
             sizer,
-            pending_levels: vec![None; n],
             faults: PluginFaults::default(),
             broker: SimBroker::new(config.broker, n, config.initial_equity)
                 .map_err(|e| KernelError::Invalid(e.to_string()))?,
@@ -188,9 +217,7 @@ impl AccountStage {
             metrics: MetricsAccumulator::new(metrics_config, config.initial_equity, expected_months),
             orders: Vec::with_capacity(ORDER_CAPACITY),
             events: Vec::with_capacity(EVENT_CAPACITY),
-            protective: vec![Protective::default(); n],
-            stop_inputs: vec![StopInputs::default(); n],
-            last_close: vec![f64::NAN; n],
+            symbols: vec![SymbolState::default(); n],
             last_time: Timestamp::MIN,
             next_id: 1,
             next_oco: 1,
@@ -226,7 +253,7 @@ impl AccountStage {
 
     /// Processes one event; `t0` is when the event entered this lane (0 when
     /// the event is not timed).
-    #[inline]
+    #[inline(always)]
     pub fn process(&mut self, ev: &BarEvent, tel: &mut Telemetry, t0: u64, sink: &mut impl RecordSink) {
         match ev.kind {
             EventKind::Bar => self.on_bar(ev, tel, t0, sink),
@@ -235,6 +262,7 @@ impl AccountStage {
         }
     }
 
+    #[inline(always)]
     fn on_bar(&mut self, ev: &BarEvent, tel: &mut Telemetry, t0: u64, sink: &mut impl RecordSink) {
         let sym = ev.symbol;
         let i = sym.index();
@@ -245,7 +273,7 @@ impl AccountStage {
         // so everything about the fill (ATR slippage, the levels of the
         // protective orders a new position gets) uses what was known at the
         // previous close: the features of this bar are not known yet.
-        let atr = self.stop_inputs[i].atr;
+        let atr = self.symbols[i].stop_inputs.atr;
         let buf = &mut self.events;
         if self.broker.on_bar(sym, &ev.bar, atr, &mut |e| buf.push(*e)).is_err() {
             // Bars come from validated stores; a bar the broker refuses is
@@ -254,16 +282,17 @@ impl AccountStage {
         }
         self.drain_events(sink);
         self.refresh_protection(sym, ev.time, sink);
-        self.stop_inputs[i] = StopInputs {
-            atr: f[self.layout.atr],
-            swing_low: f[self.layout.swing_low],
-            swing_high: f[self.layout.swing_high],
+        let state = &mut self.symbols[i];
+        state.stop_inputs = StopInputs {
+            atr: slot(f, self.layout.atr),
+            swing_low: slot(f, self.layout.swing_low),
+            swing_high: slot(f, self.layout.swing_high),
         };
+        state.last_close = ev.bar.close;
         let mut t = if t0 != 0 { tel.lap(Stage::Execution, t0) } else { 0 };
 
         // 2. Portfolio: mark to the close.
         self.ledger.mark(sym, ev.bar.close);
-        self.last_close[i] = ev.bar.close;
         self.risk.on_bar(sym, &ev.bar);
         if t != 0 {
             t = tel.lap(Stage::Portfolio, t);
@@ -393,7 +422,7 @@ impl AccountStage {
         if let Some(pos) = self.orders.iter().position(|o| o.id == id) {
             self.orders.swap_remove(pos);
         }
-        for p in &mut self.protective {
+        for p in self.symbols.iter_mut().map(|s| &mut s.protective) {
             if p.stop == Some(id) {
                 p.stop = None;
             }
@@ -412,14 +441,15 @@ impl AccountStage {
             self.stats.record(trade.pnl);
             sink.record(&Record::Trade(trade));
         }
-        let inputs = self.stop_inputs[i];
+        let inputs = self.symbols[i].stop_inputs;
         let protection = self.risk.on_fill(fill, &effect, &inputs);
-        let p = &mut self.protective[i];
+        let state = &mut self.symbols[i];
+        let p = &mut state.protective;
         if effect.after == 0.0 {
             p.levels = None;
             p.stale = true;
         } else if let Some(mut levels) = protection {
-            if let Some(asked) = self.pending_levels[i].take() {
+            if let Some(asked) = state.pending_levels.take() {
                 levels = with_policy_levels(levels, asked, effect.after > 0.0);
             }
             p.levels = Some(levels);
@@ -434,21 +464,26 @@ impl AccountStage {
     /// when flat, (re)places a stop and a take-profit (one-cancels-other,
     /// reduce-only) for the whole position otherwise. Runs only when the
     /// position changed and no entry order of the symbol is still working.
+    #[inline(always)]
     fn refresh_protection(&mut self, sym: SymbolId, now: Timestamp, sink: &mut impl RecordSink) {
-        let i = sym.index();
-        if !self.protective[i].stale {
-            return;
+        if self.symbols[sym.index()].protective.stale {
+            self.replace_protection(sym, now, sink);
         }
+    }
+
+    #[inline(never)]
+    fn replace_protection(&mut self, sym: SymbolId, now: Timestamp, sink: &mut impl RecordSink) {
+        let i = sym.index();
         let entry_working = self.orders.iter().any(|o| o.symbol == sym && o.purpose == OrderPurpose::Entry);
         if entry_working {
             return;
         }
-        self.protective[i].stale = false;
-        for id in [self.protective[i].stop, self.protective[i].take_profit].into_iter().flatten() {
+        self.symbols[i].protective.stale = false;
+        for id in [self.symbols[i].protective.stop, self.symbols[i].protective.take_profit].into_iter().flatten() {
             self.cancel(id, now, sink);
         }
         let qty = self.ledger.position(sym).quantity;
-        let Some(levels) = self.protective[i].levels else { return };
+        let Some(levels) = self.symbols[i].protective.levels else { return };
         if qty == 0.0 {
             return;
         }
@@ -459,13 +494,13 @@ impl AccountStage {
         let stop = self.risk.stop(sym).or(levels.stop);
         if let Some(stop) = stop {
             let id = self.next_order_id();
-            self.protective[i].stop = Some(id);
+            self.symbols[i].protective.stop = Some(id);
             let req = self.protective_request(id, sym, side, qty.abs(), OrderKind::Stop { stop }, oco, now);
             self.submit(req, sink);
         }
         if let Some(limit) = levels.take_profit {
             let id = self.next_order_id();
-            self.protective[i].take_profit = Some(id);
+            self.symbols[i].protective.take_profit = Some(id);
             let req = self.protective_request(id, sym, side, qty.abs(), OrderKind::Limit { limit }, oco, now);
             self.submit(req, sink);
         }
@@ -487,6 +522,7 @@ impl AccountStage {
         OrderRequest { id, symbol, side, quantity, kind, reduce_only: true, oco, purpose, created }
     }
 
+    #[inline(never)]
     fn decide(
         &mut self,
         ev: &BarEvent,
@@ -575,7 +611,7 @@ impl AccountStage {
         };
 
         // Sizing.
-        let mut protection = self.risk.protective_levels(side, close, &self.stop_inputs[i]);
+        let mut protection = self.risk.protective_levels(side, close, &self.symbols[i].stop_inputs);
         let answer = self.sizer.size(
             &SizingInput {
                 equity: equity_after_exit,
@@ -641,7 +677,7 @@ impl AccountStage {
             Verdict::Approved
         };
         if allowed > 0.0 {
-            self.pending_levels[i] = asked;
+            self.symbols[i].pending_levels = asked;
             let req = self.market_order(sym, side, allowed, OrderPurpose::Entry, now);
             self.submit(req, sink);
         }
@@ -651,6 +687,7 @@ impl AccountStage {
         sink.record(&Record::Decision(decision));
     }
 
+    #[inline(always)]
     fn end_of_step(&mut self, now: Timestamp, sink: &mut impl RecordSink) {
         let mut flatten = false;
         let mut halted = false;
@@ -666,15 +703,8 @@ impl AccountStage {
                 sink.record(&Record::Alert { time: now, alert: Alert::Risk(other) });
             }
         });
-        for k in 0..self.moved.len() {
-            let (symbol, from, to) = self.moved[k];
-            if let Some(id) = self.protective[symbol.index()].stop {
-                // A stop that already filled or was cancelled has nothing to amend.
-                if self.broker.amend_stop(id, to).is_ok() {
-                    let long = self.ledger.position(symbol).quantity > 0.0;
-                    sink.record(&Record::StopMoved { time: now, symbol, from, to, long });
-                }
-            }
+        if !self.moved.is_empty() {
+            self.amend_stops(now, sink);
         }
         if halted {
             // Entries approved before the halt but not yet filled must not
@@ -688,13 +718,34 @@ impl AccountStage {
         // Stop amendments and a halt's cancellations fill nothing, but a
         // flatten's market orders wait for the next bar: the equity of the
         // step is unchanged by anything above.
-        if equity > self.peak_equity {
-            self.peak_equity = equity;
-        }
         let open_positions = self.ledger.open_positions();
         self.metrics.on_step(now, equity, open_positions > 0);
-        if !sink.wants_equity() {
-            return;
+        if sink.wants_equity() {
+            self.record_equity(now, equity, open_positions, sink);
+        }
+    }
+
+    #[inline(never)]
+    fn amend_stops(&mut self, now: Timestamp, sink: &mut impl RecordSink) {
+        for k in 0..self.moved.len() {
+            let (symbol, from, to) = self.moved[k];
+            if let Some(id) = self.symbols[symbol.index()].protective.stop {
+                // A stop that already filled or was cancelled has nothing to amend.
+                if self.broker.amend_stop(id, to).is_ok() {
+                    let long = self.ledger.position(symbol).quantity > 0.0;
+                    sink.record(&Record::StopMoved { time: now, symbol, from, to, long });
+                }
+            }
+        }
+    }
+
+    /// One equity sample. The peak it measures the drawdown from is kept
+    /// here: a sink that wants samples wants every step's, and nothing else
+    /// reads it.
+    #[inline(never)]
+    fn record_equity(&mut self, now: Timestamp, equity: f64, open_positions: usize, sink: &mut impl RecordSink) {
+        if equity > self.peak_equity {
+            self.peak_equity = equity;
         }
         sink.record(&Record::Equity(EquitySample {
             time: now,
@@ -708,6 +759,7 @@ impl AccountStage {
 
     /// Cancels every working order and sends market orders closing every
     /// position (kill switch, or a halt configured to flatten).
+    #[inline(never)]
     fn flatten(&mut self, now: Timestamp, sink: &mut impl RecordSink) {
         self.halted_flatten_done = true;
         let buf = &mut self.events;
@@ -719,13 +771,15 @@ impl AccountStage {
                 continue;
             }
             let sym = SymbolId(i as u16);
-            self.protective[i] = Protective::default();
+            self.symbols[i].protective = Protective::default();
             let side = if qty > 0.0 { Side::Sell } else { Side::Buy };
             let req = self.market_order(sym, side, qty.abs(), OrderPurpose::Flatten, now);
             self.submit(req, sink);
         }
     }
 
+    #[cold]
+    #[inline(never)]
     fn kill(&mut self, now: Timestamp, sink: &mut impl RecordSink) {
         sink.record(&Record::Alert { time: now, alert: Alert::KillSwitch });
         let mut events: [Option<RiskEvent>; 4] = [None; 4];
@@ -742,6 +796,8 @@ impl AccountStage {
         self.flatten(now, sink);
     }
 
+    #[cold]
+    #[inline(never)]
     fn finish(&mut self, sink: &mut impl RecordSink) {
         let now = self.last_time;
         let buf = &mut self.events;
@@ -752,8 +808,8 @@ impl AccountStage {
 
     /// Trades still open at the end, valued at the last close.
     pub fn open_trades(&self) -> Vec<tradebot_portfolio::TradeRecord> {
-        (0..self.last_close.len())
-            .filter_map(|i| self.book.open_trade(SymbolId(i as u16), self.last_close[i], self.last_time))
+        (0..self.symbols.len())
+            .filter_map(|i| self.book.open_trade(SymbolId(i as u16), self.symbols[i].last_close, self.last_time))
             .collect()
     }
 }

@@ -185,8 +185,9 @@ impl Recorder {
             Record::Trade(t) => {
                 self.counts.trades += 1;
                 let side = if t.side == tradebot_core::Side::Buy { "long" } else { "short" };
-                let name = self.symbols.get(t.symbol.index()).map_or("?", |s| s.as_str());
+                // The name (a UTF-8 check) only when there is a file to write.
                 let Some(w) = self.out.trades.as_mut() else { return Ok(OutputFile::Trades) };
+                let name = self.symbols.get(t.symbol.index()).map_or("?", |s| s.as_str());
                 writeln!(
                     w,
                     "{name},{side},{},{},{},{},{},{},{},{},{}",
@@ -269,9 +270,9 @@ impl Recorder {
     }
 
     fn write_decision(&mut self, d: &Decision) -> io::Result<()> {
+        let Some(w) = self.out.decisions.as_mut() else { return Ok(()) };
         let symbol = self.symbols.get(d.symbol.index()).copied();
         let name = symbol.as_ref().map_or("?", |s| s.as_str());
-        let Some(w) = self.out.decisions.as_mut() else { return Ok(()) };
         write!(
             w,
             "{{\"time\":\"{}\",\"type\":\"decision\",\"symbol\":\"{}\",\"close\":{},\"inputs\":[",

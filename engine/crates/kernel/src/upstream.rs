@@ -230,14 +230,17 @@ impl SignalStage {
         self.swaps
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn process(&mut self, ev: &mut BarEvent) {
         if ev.kind != EventKind::Bar {
             return;
         }
-        if ev.time > self.step_time {
+        // Without a reload source (native strategies) there is nothing to poll.
+        if let Some(reload) = self.reload.as_mut()
+            && ev.time > self.step_time
+        {
             self.step_time = ev.time;
-            let fresh = self.reload.as_mut().and_then(|r| r.poll());
+            let fresh = reload.poll();
             if fresh.is_some() {
                 self.swap(fresh);
             }

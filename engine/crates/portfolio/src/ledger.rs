@@ -123,8 +123,15 @@ impl Ledger {
     }
 
     /// Cash plus the market value of every position at its mark.
+    #[inline]
     pub fn equity(&self) -> f64 {
-        self.cash + self.positions.iter().map(Position::value).sum::<f64>()
+        // Read every step. One instrument skips the sum's loop (its setup
+        // for an unrolled loop of one is most of its cost); `-0.0 + v` is
+        // `v` bit for bit, so the result is the sum's.
+        match self.positions.as_slice() {
+            [only] => self.cash + only.value(),
+            all => self.cash + all.iter().map(Position::value).sum::<f64>(),
+        }
     }
 
     /// Sum of the absolute market values of all positions.

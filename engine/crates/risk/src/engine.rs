@@ -99,6 +99,7 @@ impl RiskEngine {
     /// the day's opening equity; raises the high-water mark; halts at
     /// `max_drawdown`; latches `max_daily_loss`; trails the stops of open
     /// positions from the latest closes. Reports each change through `out`.
+    #[inline(always)]
     pub fn end_of_step(&mut self, now: Timestamp, equity: f64, out: &mut impl FnMut(RiskEvent)) {
         self.now = now;
         // Correlation needs a pair: one instrument samples nothing.
@@ -131,9 +132,13 @@ impl RiskEngine {
         self.update_daily_loss(equity);
         self.report_daily_loss(out);
 
-        if !self.stops.trails() {
-            return;
+        if self.stops.trails() {
+            self.trail_stops(out);
         }
+    }
+
+    #[inline(never)]
+    fn trail_stops(&mut self, out: &mut impl FnMut(RiskEvent)) {
         for i in 0..self.symbols() {
             if let Some(close) = self.windows.last_close(i)
                 && let Some((from, to)) = self.stops.on_price(i, close)
