@@ -565,7 +565,7 @@ impl AccountStage {
             take_profit: f64::NAN,
             verdict: Verdict::NoChange,
             notes: [None; MAX_NOTES],
-            strategy_plugin: ev.signal.plugin,
+            strategy_plugin: ev.plugin,
             sizing_plugin: None,
             sizing_fault: None,
         };

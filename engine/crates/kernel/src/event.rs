@@ -3,7 +3,7 @@
 //! Each stage fills in its part (features, agents, then signal) and passes the same
 //! fixed-size value on, so a ring slot is all the memory an event ever needs.
 
-use tradebot_core::{Candle, SymbolId, Timestamp};
+use tradebot_core::{Candle, PluginStamp, SymbolId, Timestamp};
 use tradebot_features::MAX_FEATURES;
 use tradebot_strategy::{AgentOutputs, Signal};
 
@@ -37,6 +37,10 @@ pub struct BarEvent {
     pub agents: AgentOutputs,
     /// The strategy's output (filled by the signal stage).
     pub signal: Signal,
+    /// The plugin that made `signal` (`None`: a native strategy). Written
+    /// only when the signal names a target (a decision records it): for a
+    /// hold it is left as it was.
+    pub plugin: Option<PluginStamp>,
     /// Telemetry: monotonic nanoseconds when the event left its last lane, 0
     /// when this event is not sampled.
     pub sent_at: u64,
@@ -54,6 +58,7 @@ impl BarEvent {
             features: [f64::NAN; MAX_FEATURES],
             agents: AgentOutputs::EMPTY,
             signal: Signal::HOLD,
+            plugin: None,
             sent_at: 0,
         }
     }

@@ -113,6 +113,12 @@ impl Telemetry {
         Telemetry { hist, sample_every, mono }
     }
 
+    /// One event in this many is timed (0: none).
+    #[inline]
+    pub fn sample_every(&self) -> u64 {
+        self.sample_every
+    }
+
     /// Whether event `seq` is timed.
     #[inline]
     pub fn sampled(&self, seq: u64) -> bool {

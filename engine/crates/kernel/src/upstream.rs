@@ -252,7 +252,13 @@ impl SignalStage {
             features: &ev.features[..self.inputs],
             agents: &ev.agents,
         };
-        ev.signal = self.strategies[ev.symbol.index()].on_bar(&ctx);
+        let strategy = &mut self.strategies[ev.symbol.index()];
+        ev.signal = strategy.on_bar(&ctx);
+        // Only a decision records its plugin: nothing is written for a hold
+        // (not even `None`: LLVM copies the whole stamp for that).
+        if ev.signal.target.is_some() {
+            ev.plugin = strategy.plugin();
+        }
     }
 
     #[cold]

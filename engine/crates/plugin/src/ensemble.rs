@@ -112,12 +112,11 @@ impl Strategy for WasmEnsemble {
             None => None,
         };
         let spoke = (0..n).any(|k| prediction(k).is_some());
-        let plugin = Some(self.meta.stamp());
         if !spoke {
             // Nobody has an opinion (warm-up, or no model trained before
             // this bar): the same as an unsure meta-agent.
             let target = self.exit_when_unsure.then_some(Direction::Flat);
-            return Signal { target, confidence: 0.0, plugin, fault: None };
+            return Signal { target, confidence: 0.0, fault: None };
         }
         let c = &mut self.context;
         c.time_ns = ctx.time.as_nanos();
@@ -131,8 +130,12 @@ impl Strategy for WasmEnsemble {
         if let Some(fault) = outcome.fault {
             // The safe default: no new exposure, whatever is held stays
             // under the risk engine's stops.
-            return Signal { target: None, confidence: 0.0, plugin, fault: Some(fault) };
+            return Signal { target: None, confidence: 0.0, fault: Some(fault) };
         }
-        Signal { target: self.decide(&outcome), confidence: outcome.confidence, plugin, fault: None }
+        Signal { target: self.decide(&outcome), confidence: outcome.confidence, fault: None }
+    }
+
+    fn plugin(&self) -> Option<PluginStamp> {
+        Some(self.meta.stamp())
     }
 }

@@ -80,8 +80,7 @@ impl WasmStrategy {
     }
 
     fn signal(inst: &mut Instance<strategy::Strategy>, candle: Candle, values: &[f64]) -> Signal {
-        let stamp = Some(inst.stamp);
-        let fallback = |fault| Signal { target: None, confidence: 0.0, plugin: stamp, fault: Some(fault) };
+        let fallback = |fault| Signal { target: None, confidence: 0.0, fault: Some(fault) };
         match inst.call(|b, s| b.call_on_bar(s, candle, values)) {
             Ok(out) if out.confidence.is_finite() && (0.0..=1.0).contains(&out.confidence) => Signal {
                 target: out.target.map(|d| match d {
@@ -90,7 +89,6 @@ impl WasmStrategy {
                     bindings::Direction::Flat => Direction::Flat,
                 }),
                 confidence: out.confidence,
-                plugin: stamp,
                 fault: None,
             },
             Ok(_) => fallback(inst.invalid_output()),
@@ -122,6 +120,10 @@ impl Strategy for WasmStrategy {
             volume: ctx.bar.volume,
         };
         Self::signal(&mut self.inst, candle, &self.values)
+    }
+
+    fn plugin(&self) -> Option<PluginStamp> {
+        Some(self.inst.stamp)
     }
 }
 

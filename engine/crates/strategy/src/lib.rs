@@ -39,6 +39,11 @@ impl Direction {
 }
 
 /// A strategy's output for one bar.
+///
+/// Sixteen bytes, so a call returns it in registers: every bar's signal
+/// crosses a `dyn Strategy` call, and a larger value went through a stack
+/// temporary whose stores the copy into the event could not forward from.
+/// Which plugin made it is [`Strategy::plugin`], asked only for decisions.
 #[derive(Copy, Clone, Debug, PartialEq)]
 pub struct Signal {
     /// `None`: keep the current position.
@@ -46,17 +51,15 @@ pub struct Signal {
     /// In `[0, 1]`; rule-based strategies say 1. Agents will report their
     /// ensemble confidence here.
     pub confidence: f64,
-    /// The plugin that made this signal (`None`: a native strategy).
-    pub plugin: Option<PluginStamp>,
     /// The plugin call failed and this is the safe default (hold).
     pub fault: Option<PluginFault>,
 }
 
 impl Signal {
-    pub const HOLD: Signal = Signal { target: None, confidence: 0.0, plugin: None, fault: None };
+    pub const HOLD: Signal = Signal { target: None, confidence: 0.0, fault: None };
 
     pub const fn go(direction: Direction) -> Signal {
-        Signal { target: Some(direction), confidence: 1.0, plugin: None, fault: None }
+        Signal { target: Some(direction), confidence: 1.0, fault: None }
     }
 }
 
@@ -82,4 +85,10 @@ pub trait Strategy: Send + std::fmt::Debug {
     fn features(&self) -> &[FeatureSpec];
     /// Called once per bar, at its close.
     fn on_bar(&mut self, ctx: &StrategyContext<'_>) -> Signal;
+
+    /// The plugin behind this strategy, for the decision log (`None`: a
+    /// native strategy).
+    fn plugin(&self) -> Option<PluginStamp> {
+        None
+    }
 }
