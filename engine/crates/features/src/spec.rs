@@ -769,7 +769,7 @@ impl FeatureSet {
     /// Folds in one bar and writes the features as of its close into the
     /// first [`len`](Self::len) slots of `out` (the pipeline's event), with
     /// no intermediate copy.
-    #[inline]
+    #[inline(always)]
     pub fn update_into(&mut self, bar: &Candle, out: &mut [f64; MAX_FEATURES]) {
         for (c, at) in &mut self.computers {
             c.update(bar, TradeInput::NoFeed, &mut out[*at..]);

@@ -129,7 +129,7 @@ impl FeatureStage {
         Ok(FeatureStage { sets: vec![set; symbols] })
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn process(&mut self, ev: &mut BarEvent) {
         if ev.kind != EventKind::Bar {
             return;
