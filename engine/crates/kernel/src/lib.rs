@@ -45,4 +45,4 @@ pub use runner::{FusedPipeline, LanePlan, RunInput, RunOutput, plan_lanes, run};
 pub use slots::{SlotProvider, StrategyBundle, StrategyReload};
 pub use source::{Feed, ReplaySource};
 pub use telemetry::{Mono, Stage, StageLatency, Telemetry};
-pub use upstream::{FeatureLayout, FeatureStage, RiskFeatureParams, SignalStage};
+pub use upstream::{FeatureLayout, FeatureStage, RiskFeatureParams, SignalStage, StrategySource};

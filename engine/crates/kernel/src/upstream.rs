@@ -5,7 +5,7 @@
 
 use tradebot_core::{Symbol, Timestamp};
 use tradebot_features::{FeatureSet, FeatureSpec, MAX_FEATURES};
-use tradebot_strategy::{Strategy, StrategyConfig, StrategyContext};
+use tradebot_strategy::{NativeStrategy, Strategy, StrategyConfig, StrategyContext};
 
 use tradebot_exec::Slippage;
 use tradebot_risk::{SizingConfig, StopLossConfig};
@@ -138,9 +138,29 @@ impl FeatureStage {
     }
 }
 
+/// The strategies of a run, before the signal stage takes them: native
+/// baselines built by the kernel, or what the plugin host built.
+#[derive(Debug)]
+pub enum StrategySource {
+    Native(Vec<NativeStrategy>),
+    Slots(StrategyBundle),
+}
+
+impl StrategySource {
+    fn first(&self) -> Option<&dyn Strategy> {
+        match self {
+            StrategySource::Native(n) => n.first().map(|s| s as &dyn Strategy),
+            StrategySource::Slots(b) => b.strategies.first().map(|s| s.as_ref()),
+        }
+    }
+}
+
 /// Runs one strategy instance per instrument.
 #[derive(Debug)]
 pub struct SignalStage {
+    /// Native baselines, called without dynamic dispatch; empty when the
+    /// run's strategy is a plugin (then `strategies` holds them).
+    native: Vec<NativeStrategy>,
     strategies: Vec<Box<dyn Strategy>>,
     reload: Option<Box<dyn StrategyReload>>,
     inputs: usize,
@@ -158,7 +178,7 @@ impl SignalStage {
         symbols: &[Symbol],
         agents: &[String],
         slots: Option<&dyn SlotProvider>,
-    ) -> Result<StrategyBundle, KernelError> {
+    ) -> Result<StrategySource, KernelError> {
         match config {
             StrategyConfig::Ensemble(ensemble) => {
                 let slots = slots.ok_or_else(|| {
@@ -180,7 +200,7 @@ impl SignalStage {
                         symbols.len()
                     )));
                 }
-                Ok(bundle)
+                Ok(StrategySource::Slots(bundle))
             }
             StrategyConfig::Plugin(plugin) => {
                 let slots = slots.ok_or_else(|| {
@@ -194,20 +214,25 @@ impl SignalStage {
                         symbols.len()
                     )));
                 }
-                Ok(bundle)
+                Ok(StrategySource::Slots(bundle))
             }
             native => {
                 let strategies = symbols
                     .iter()
-                    .map(|_| native.build().ok_or_else(|| KernelError::Plugin("no native strategy".into())))
+                    .map(|_| native.build_native().ok_or_else(|| KernelError::Plugin("no native strategy".into())))
                     .collect::<Result<_, _>>()?;
-                Ok(StrategyBundle { strategies, reload: None })
+                Ok(StrategySource::Native(strategies))
             }
         }
     }
 
-    pub fn new(bundle: StrategyBundle, layout: FeatureLayout) -> Self {
+    pub fn new(source: StrategySource, layout: FeatureLayout) -> Self {
+        let (native, bundle) = match source {
+            StrategySource::Native(native) => (native, StrategyBundle { strategies: Vec::new(), reload: None }),
+            StrategySource::Slots(bundle) => (Vec::new(), bundle),
+        };
         SignalStage {
+            native,
             strategies: bundle.strategies,
             reload: bundle.reload,
             inputs: layout.strategy,
@@ -216,13 +241,16 @@ impl SignalStage {
         }
     }
 
-    /// The features a bundle's strategies read (they all read the same).
-    pub fn requested_features(bundle: &StrategyBundle) -> Vec<FeatureSpec> {
-        bundle.strategies.first().map(|s| s.features().to_vec()).unwrap_or_default()
+    /// The features a run's strategies read (they all read the same).
+    pub fn requested_features(source: &StrategySource) -> Vec<FeatureSpec> {
+        source.first().map(|s| s.features().to_vec()).unwrap_or_default()
     }
 
     pub fn strategy_name(&self) -> &str {
-        self.strategies.first().map_or("none", |s| s.name())
+        match self.native.first() {
+            Some(s) => s.name(),
+            None => self.strategies.first().map_or("none", |s| s.name()),
+        }
     }
 
     /// How many times a reload replaced the strategies.
@@ -252,7 +280,13 @@ impl SignalStage {
             features: &ev.features[..self.inputs],
             agents: &ev.agents,
         };
-        let strategy = &mut self.strategies[ev.symbol.index()];
+        let i = ev.symbol.index();
+        if let Some(native) = self.native.get_mut(i) {
+            // `ev.plugin` stays `None`, as every event starts.
+            ev.signal = native.on_bar(&ctx);
+            return;
+        }
+        let strategy = &mut self.strategies[i];
         ev.signal = strategy.on_bar(&ctx);
         // Only a decision records its plugin: nothing is written for a hold
         // (not even `None`: LLVM copies the whole stamp for that).

@@ -15,7 +15,7 @@ mod config;
 
 pub use agent::{Agent, AgentContext, AgentOutput, AgentOutputs, AgentReading, MAX_AGENTS};
 pub use baselines::{BuyAndHold, SmaCross};
-pub use config::{EnsembleConfig, StrategyConfig, StrategyConfigError};
+pub use config::{EnsembleConfig, NativeStrategy, StrategyConfig, StrategyConfigError};
 
 use tradebot_core::{Candle, PluginFault, PluginStamp, SymbolId, Timestamp};
 use tradebot_features::FeatureSpec;
