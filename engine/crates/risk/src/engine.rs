@@ -31,12 +31,18 @@ pub struct RiskEngine {
     pub(crate) windows: ReturnWindows,
     stops: StopBook,
     high_water: f64,
+    /// An equity above this is surely less than `max_drawdown` below the
+    /// high-water mark (see [`safe_floor`]): the drawdown is divided out
+    /// only at or below it.
+    halt_floor: f64,
     /// UTC day number (days since the epoch) of the last time step.
     day: Option<i64>,
     /// `[start, end)` of that day in nanoseconds (empty before the first
     /// step): a step inside it is in the same day, two comparisons.
     day_span: (i64, i64),
     day_start_equity: f64,
+    /// The same for the day's loss against `max_daily_loss`.
+    loss_floor: f64,
     pub(crate) entries_today: u32,
     /// The day's loss when `max_daily_loss` was reached today.
     pub(crate) daily_loss_hit: Option<f64>,
@@ -63,9 +69,11 @@ impl RiskEngine {
             stops: StopBook::new(symbols.len(), config.stop_loss.trailing()),
             sector,
             high_water: initial_equity,
+            halt_floor: safe_floor(initial_equity, config.max_drawdown),
             day: None,
             day_span: (0, 0),
             day_start_equity: initial_equity,
+            loss_floor: safe_floor(initial_equity, config.max_daily_loss),
             entries_today: 0,
             daily_loss_hit: None,
             daily_loss_reported: false,
@@ -116,6 +124,7 @@ impl RiskEngine {
         }
         if equity > self.high_water {
             self.high_water = equity;
+            self.halt_floor = safe_floor(equity, self.config.max_drawdown);
         }
 
         self.update_halt(equity);
@@ -157,6 +166,7 @@ impl RiskEngine {
         if self.day != Some(day) {
             self.day = Some(day);
             self.day_start_equity = equity;
+            self.loss_floor = safe_floor(equity, self.config.max_daily_loss);
             self.entries_today = 0;
             self.daily_loss_hit = None;
             self.daily_loss_reported = false;
@@ -289,8 +299,11 @@ impl RiskEngine {
     /// A NaN equity (a broken mark) halts nothing: checks refuse entries on it
     /// anyway, and a halt is forever.
     pub(crate) fn update_halt(&mut self, equity: f64) {
+        if self.halt.is_some() || equity > self.halt_floor {
+            return;
+        }
         let drawdown = self.drawdown(equity);
-        if self.halt.is_none() && drawdown >= self.config.max_drawdown {
+        if drawdown >= self.config.max_drawdown {
             self.halt = Some(HaltReason::MaxDrawdown { drawdown, limit: self.config.max_drawdown, at: self.now });
         }
     }
@@ -298,7 +311,7 @@ impl RiskEngine {
     /// Latches `max_daily_loss` for the rest of the UTC day.
     pub(crate) fn update_daily_loss(&mut self, equity: f64) {
         // A day in profit cannot reach a positive loss limit.
-        if self.daily_loss_hit.is_some() || equity >= self.day_start_equity {
+        if self.daily_loss_hit.is_some() || equity >= self.day_start_equity || equity > self.loss_floor {
             return;
         }
         let loss = self.daily_loss(equity);
@@ -306,6 +319,23 @@ impl RiskEngine {
             self.daily_loss_hit = Some(loss);
         }
     }
+}
+
+/// An equity above which a fall from `reference` is surely less than
+/// `limit` as [`RiskEngine::drawdown`] and [`RiskEngine::daily_loss`]
+/// compute it, so most steps skip their division (every step checks both,
+/// and the divisions sat at the end of the step's longest dependency chain).
+///
+/// With `e > r·(1 − limit + 1e-9)` the exact fall `1 − e/r` is below
+/// `limit − 1e-9`; the computed `(r − e) / r` carries a relative error of at
+/// most ~2⁻⁵², and the floor's own product ~2⁻⁵³, both far inside the 1e-9
+/// margin. So above the floor the computed fall is below `limit`, and at or
+/// below it the fall is computed and compared exactly as before: the same
+/// halts and latches, at the same steps. A reference at or below zero
+/// (never halts: the fall is defined as 0 there) gives a floor at or below
+/// it, which changes nothing either way; a NaN equity is never above it.
+fn safe_floor(reference: f64, limit: f64) -> f64 {
+    reference * (1.0 - limit + 1e-9)
 }
 
 /// Sector groups: one per configured sector name present in the run, then one
@@ -330,4 +360,45 @@ fn sector_groups(config: &RiskConfig, symbols: &[Symbol]) -> Vec<u32> {
 #[inline]
 pub(crate) fn symbol_id(index: usize) -> SymbolId {
     SymbolId(u16::try_from(index).unwrap_or(u16::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::safe_floor;
+
+    /// The fall as the engine computes it ([`super::RiskEngine::drawdown`],
+    /// [`super::RiskEngine::daily_loss`]) for a positive reference.
+    fn fall(reference: f64, equity: f64) -> f64 {
+        (reference - equity) / reference
+    }
+
+    proptest! {
+        /// Skipping the division above the floor never hides a halt or a
+        /// daily-loss latch: above it the computed fall is below the limit.
+        #[test]
+        fn above_the_floor_the_computed_fall_is_below_the_limit(
+            reference in 1e-6f64..1e12,
+            limit in 1e-6f64..=1.0,
+            position in 0.0f64..1.0,
+            nudge in -64i64..64,
+        ) {
+            // Equities spread over the whole range and packed around the floor.
+            let floor = safe_floor(reference, limit);
+            let near = f64::from_bits((floor.to_bits() as i64 + nudge) as u64);
+            for equity in [reference * position, near, reference] {
+                if equity > floor {
+                    prop_assert!(fall(reference, equity) < limit, "{equity} > floor {floor}, limit {limit}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_floor_is_just_under_the_limit() {
+        let floor = safe_floor(100_000.0, 0.15);
+        assert!((floor - 85_000.0).abs() < 1e-3);
+        assert!(fall(100_000.0, floor) < 0.15);
+    }
 }
