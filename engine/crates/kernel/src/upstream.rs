@@ -227,18 +227,11 @@ impl SignalStage {
     }
 
     pub fn new(source: StrategySource, layout: FeatureLayout) -> Self {
-        let (native, bundle) = match source {
-            StrategySource::Native(native) => (native, StrategyBundle { strategies: Vec::new(), reload: None }),
-            StrategySource::Slots(bundle) => (Vec::new(), bundle),
+        let (native, strategies, reload) = match source {
+            StrategySource::Native(native) => (native, Vec::new(), None),
+            StrategySource::Slots(bundle) => (Vec::new(), bundle.strategies, bundle.reload),
         };
-        SignalStage {
-            native,
-            strategies: bundle.strategies,
-            reload: bundle.reload,
-            inputs: layout.strategy,
-            step_time: Timestamp::MIN,
-            swaps: 0,
-        }
+        SignalStage { native, strategies, reload, inputs: layout.strategy, step_time: Timestamp::MIN, swaps: 0 }
     }
 
     /// The features a run's strategies read (they all read the same).

@@ -40,9 +40,10 @@ impl Direction {
 
 /// A strategy's output for one bar.
 ///
-/// Sixteen bytes, so a call returns it in registers: every bar's signal
-/// crosses a `dyn Strategy` call, and a larger value went through a stack
-/// temporary whose stores the copy into the event could not forward from.
+/// Sixteen bytes, returned through one 16-byte store: a plugin's signal
+/// crosses a `dyn Strategy` call every bar, and the 72-byte value it was
+/// (with the plugin stamp) went through a stack temporary of mismatched
+/// stores that the copy into the event could not forward from.
 /// Which plugin made it is [`Strategy::plugin`], asked only for decisions.
 #[derive(Copy, Clone, Debug, PartialEq)]
 pub struct Signal {
